@@ -1,0 +1,86 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using GradLint.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace GradLint.Tests.Catalog
+{
+    /// <summary>The rule catalog, the doc pages, the release tracking files and the README agree.</summary>
+    public class RuleCatalogTests
+    {
+        private static readonly DiagnosticDescriptor[] Descriptors = Compile.AllGradLintAnalyzers
+            .SelectMany(a => a.SupportedDiagnostics)
+            .Distinct()
+            .ToArray();
+
+        public static TheoryData<string> RuleIds()
+        {
+            var data = new TheoryData<string>();
+            foreach (var id in Descriptors.Select(d => d.Id).Distinct())
+            {
+                data.Add(id);
+            }
+
+            return data;
+        }
+
+        [Fact]
+        public void Every_rule_id_has_the_GL_form_and_belongs_to_one_descriptor()
+        {
+            Assert.NotEmpty(Descriptors);
+            foreach (var d in Descriptors)
+            {
+                Assert.Matches(new Regex("^GL[123][0-9]{3}$"), d.Id);
+            }
+
+            Assert.Equal(Descriptors.Length, Descriptors.Select(d => d.Id).Distinct().Count());
+        }
+
+        [Theory]
+        [MemberData(nameof(RuleIds))]
+        public void Every_rule_has_a_doc_page_and_its_help_link_points_at_it(string id)
+        {
+            var descriptor = Descriptors.Single(d => d.Id == id);
+            var page = RepoPaths.Combine("docs", "rules", id + ".md");
+            Assert.True(File.Exists(page), $"{id} has no docs/rules/{id}.md");
+            Assert.EndsWith($"/docs/rules/{id}.md", descriptor.HelpLinkUri);
+            Assert.StartsWith($"# {id} — {descriptor.Title}", File.ReadAllText(page));
+        }
+
+        [Theory]
+        [MemberData(nameof(RuleIds))]
+        public void Every_rule_is_tracked_in_the_analyzer_release_files_with_its_category_and_severity(string id)
+        {
+            var descriptor = Descriptors.Single(d => d.Id == id);
+            var releases = File.ReadAllText(RepoPaths.Combine("GradLint.Analyzers", "AnalyzerReleases.Shipped.md"))
+                + File.ReadAllText(RepoPaths.Combine("GradLint.Analyzers", "AnalyzerReleases.Unshipped.md"));
+            var row = releases.Split('\n').SingleOrDefault(l => l.StartsWith(id + " ", StringComparison.Ordinal));
+            Assert.NotNull(row);
+            var cells = row!.Split('|').Select(c => c.Trim()).ToArray();
+            Assert.Equal(descriptor.Category, cells[1]);
+            Assert.Equal(descriptor.DefaultSeverity.ToString(), cells[2]);
+        }
+
+        [Theory]
+        [MemberData(nameof(RuleIds))]
+        public void The_README_rule_table_lists_every_rule_with_its_title_severity_and_page(string id)
+        {
+            var descriptor = Descriptors.Single(d => d.Id == id);
+            var readme = File.ReadAllText(RepoPaths.Combine("README.md"));
+            var row = readme.Split('\n').SingleOrDefault(l => l.StartsWith($"| [{id}](docs/rules/{id}.md) |", StringComparison.Ordinal));
+            Assert.NotNull(row);
+            Assert.Contains(descriptor.Title.ToString(), row);
+            Assert.Contains(descriptor.DefaultSeverity.ToString(), row);
+        }
+
+        [Fact]
+        public void Every_doc_page_belongs_to_a_rule_in_the_catalog()
+        {
+            var pages = Directory.GetFiles(RepoPaths.Combine("docs", "rules"), "GL*.md").Select(Path.GetFileNameWithoutExtension);
+            Assert.All(pages, page => Assert.Contains(page, Descriptors.Select(d => d.Id)));
+        }
+    }
+}

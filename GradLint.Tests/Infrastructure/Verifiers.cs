@@ -1,0 +1,82 @@
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace GradLint.Tests.Infrastructure
+{
+    /// <summary>No reference-assembly package: <see cref="TestReferences"/> supplies everything.</summary>
+    internal static class NoPackages
+    {
+        public static ReferenceAssemblies ReferenceAssemblies { get; } = new ReferenceAssemblies("net8.0");
+
+        public static void Configure(SolutionState state, bool withRuntime)
+        {
+            state.AdditionalReferences.AddRange(TestReferences.All);
+            if (withRuntime)
+            {
+                state.AdditionalReferences.Add(TestReferences.GradLintRuntime);
+            }
+        }
+    }
+
+    /// <summary>An analyzer test over Microsoft.CodeAnalysis.Testing, compiled against real TorchSharp.</summary>
+    public sealed class GradLintAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        public GradLintAnalyzerTest(bool withRuntime = false)
+        {
+            ReferenceAssemblies = NoPackages.ReferenceAssemblies;
+            NoPackages.Configure(TestState, withRuntime);
+        }
+    }
+
+    /// <summary>A code-fix test (single fix, Fix All in document / project / solution).</summary>
+    public sealed class GradLintCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TCodeFix : CodeFixProvider, new()
+    {
+        public GradLintCodeFixTest(bool withRuntime = false)
+        {
+            ReferenceAssemblies = NoPackages.ReferenceAssemblies;
+            NoPackages.Configure(TestState, withRuntime);
+            NoPackages.Configure(FixedState, withRuntime);
+        }
+    }
+
+    public static class Verify<TAnalyzer>
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
+
+        /// <summary>Runs the analyzer over <paramref name="source"/>; markup (<c>{|GL1002:…|}</c>) states the expected reports.</summary>
+        public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected)
+        {
+            var test = new GradLintAnalyzerTest<TAnalyzer> { TestCode = source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+    }
+
+    public static class Verify<TAnalyzer, TCodeFix>
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TCodeFix : CodeFixProvider, new()
+    {
+        /// <summary>Applies the fix to every diagnostic one by one and with Fix All, and checks both results.</summary>
+        public static Task CodeFixAsync(string source, string fixedSource, int? iterations = null)
+        {
+            var test = new GradLintCodeFixTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+            if (iterations is int n)
+            {
+                test.NumberOfIncrementalIterations = n;
+                test.NumberOfFixAllIterations = 1;
+            }
+
+            return test.RunAsync(CancellationToken.None);
+        }
+    }
+}
