@@ -1,10 +1,12 @@
 using System;
 using System.Linq;
+using GradLint.Tests.Infrastructure;
 using Xunit;
 using static TorchSharp.torch;
 
 namespace GradLint.Tests.Runtime
 {
+    [Collection(TensorCountCollection.Name)]
     public class GradientNormsTests
     {
         private static nn.Module<Tensor, Tensor> ModelWithGradients(double scale = 1.0)
@@ -69,13 +71,13 @@ namespace GradLint.Tests.Runtime
         {
             var model = ModelWithGradients();
             GradientNorms.TotalNorm(model.parameters()).Dispose();
-            var before = Tensor.TotalCount;
+            var before = TensorCountCollection.LiveTensors();
             for (int i = 0; i < 100; i++)
             {
                 GradientNorms.TotalNorm(model.parameters()).Dispose();
             }
 
-            Assert.Equal(before, Tensor.TotalCount);
+            Assert.Equal(before, TensorCountCollection.LiveTensors());
         }
 
         [Theory]
