@@ -19,6 +19,14 @@ namespace GradLint.Analyzers
             internal const string Resources = "Resources";
         }
 
+        internal static readonly DiagnosticDescriptor GL1001_MissingGradientClipping = Create(
+            "GL1001",
+            "No gradient clipping between backward() and step()",
+            "'{0}.step()' applies the gradients of backward() unclipped: one outlier batch can multiply them by 1000 and wreck the weights in a single step; call clip_grad_norm_ between backward() and step(), or guard the optimizer",
+            Categories.TrainingLoop,
+            DiagnosticSeverity.Warning,
+            "Exploding gradients reach the weights through step(). Clipping the total gradient norm between backward() and step() (torch.nn.utils.clip_grad_norm_, a GradLint guarded optimizer, or a method listed in gradlint.clipping_methods) bounds the damage one bad batch can do.");
+
         internal static readonly DiagnosticDescriptor GL1002_MissingZeroGrad = Create(
             "GL1002",
             "Training loop never clears gradients",
@@ -26,6 +34,22 @@ namespace GradLint.Analyzers
             Categories.TrainingLoop,
             DiagnosticSeverity.Warning,
             "TorchSharp accumulates gradients: backward() adds into each parameter's .grad. A loop that calls backward() and step() without zero_grad() (on the optimizer or on a module) steps with the sum of all gradients so far, so the effective step grows with every batch and training diverges.");
+
+        internal static readonly DiagnosticDescriptor GL1003_ZeroGradBeforeStep = Create(
+            "GL1003",
+            "zero_grad() between backward() and step()",
+            "'{0}' clears the gradients that backward() just computed, so '{1}.step()' steps with zeros and the model never learns; move it before the forward pass",
+            Categories.TrainingLoop,
+            DiagnosticSeverity.Error,
+            "zero_grad() belongs before the forward pass (or after step()). Between backward() and step() it erases the gradients the step is about to use: the update is zero (SGD) or driven only by stale moments (Adam).");
+
+        internal static readonly DiagnosticDescriptor GL1004_MisplacedClipping = Create(
+            "GL1004",
+            "Gradient clipping outside the backward()…step() window",
+            "'{0}' runs {1}, so it does not clip the gradients '{2}.step()' applies; move it to just before step()",
+            Categories.TrainingLoop,
+            DiagnosticSeverity.Warning,
+            "Clipping only protects the update when it runs after the last backward() and before step(). Clipping before backward() clips gradients that backward() then adds to (or that zero_grad() already cleared); clipping after step() clips gradients that were already applied.");
 
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");

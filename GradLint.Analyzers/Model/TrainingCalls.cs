@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -114,19 +115,23 @@ namespace GradLint.Analyzers.Model
         /// another tree is read by the name of its calls, because an analyzer may not ask the
         /// compilation for another tree's semantic model; this only ever suppresses a report.
         /// </remarks>
-        public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchSymbols torch, string methodName)
+        public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchSymbols torch, string methodName) =>
+            HelperContains(root, kind, invocation => Classify(invocation, torch), name => name == methodName);
+
+        /// <summary>As above, with the caller's classification and, for helpers in other trees, name test.</summary>
+        public static bool HelperContains(IOperation root, TrainingCallKind kind, System.Func<IInvocationOperation, TrainingCallKind> classify, System.Func<string, bool> nameMatches)
         {
             var semanticModel = root.SemanticModel;
             var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             foreach (var operation in root.DescendantsAndSelf())
             {
-                if (operation is not IInvocationOperation invocation || Classify(invocation, torch) != TrainingCallKind.None)
+                if (operation is not IInvocationOperation invocation || classify(invocation) != TrainingCallKind.None)
                 {
                     continue;
                 }
 
                 var callee = invocation.TargetMethod.OriginalDefinition;
-                if (!visited.Add(callee))
+                if (callee.DeclaringSyntaxReferences.IsEmpty || !visited.Add(callee))
                 {
                     continue;
                 }
@@ -137,12 +142,12 @@ namespace GradLint.Analyzers.Model
                     if (semanticModel is not null && declaration.SyntaxTree == semanticModel.SyntaxTree)
                     {
                         var body = semanticModel.GetOperation(declaration);
-                        if (body is not null && Contains(body, kind, torch))
+                        if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => classify(i) == kind))
                         {
                             return true;
                         }
                     }
-                    else if (CallsByName(declaration, methodName))
+                    else if (CallsByName(declaration, nameMatches))
                     {
                         return true;
                     }
@@ -152,7 +157,7 @@ namespace GradLint.Analyzers.Model
             return false;
         }
 
-        private static bool CallsByName(SyntaxNode declaration, string methodName)
+        private static bool CallsByName(SyntaxNode declaration, System.Func<string, bool> nameMatches)
         {
             foreach (var node in declaration.DescendantNodes())
             {
@@ -165,7 +170,7 @@ namespace GradLint.Analyzers.Model
                         IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
                         _ => null,
                     };
-                    if (name == methodName)
+                    if (name is not null && nameMatches(name))
                     {
                         return true;
                     }

@@ -5,13 +5,13 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using GradLint.Analyzers;
+using GradLint.CodeFixes.Editing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace GradLint.CodeFixes.Rules
 {
@@ -58,21 +58,17 @@ namespace GradLint.CodeFixes.Rules
             }
         }
 
-        /// <summary>Where to insert which statement, decided on the original tree.</summary>
+        /// <summary>Where to insert which optimizer's zero_grad(), decided on the original tree.</summary>
         private sealed class Insertion
         {
-            public Insertion(StatementSyntax loopBody, string receiver, StatementSyntax? before, StatementSyntax? after)
+            public Insertion(Placement placement, string receiver)
             {
-                LoopBody = loopBody;
+                Placement = placement;
                 Receiver = receiver;
-                Before = before;
-                After = after;
             }
 
-            public StatementSyntax LoopBody { get; }
+            public Placement Placement { get; }
             public string Receiver { get; }
-            public StatementSyntax? Before { get; }
-            public StatementSyntax? After { get; }
         }
 
         private static Insertion? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -84,7 +80,7 @@ namespace GradLint.CodeFixes.Rules
 
             var step = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
                 .FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            var loopBody = LoopBody(root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan));
+            var loopBody = Placement.LoopBody(root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan));
             if (step is null || loopBody is null)
             {
                 return null;
@@ -97,58 +93,8 @@ namespace GradLint.CodeFixes.Rules
                 return null;
             }
 
-            var receiver = receiverSyntax?.ToString() ?? "this";
-            var block = loopBody as BlockSyntax ?? (loopBody as UsingStatementSyntax)?.Statement as BlockSyntax;
-            if (block is null)
-            {
-                return new Insertion(loopBody, receiver, null, null);
-            }
-
-            // Step into a leading `using (torch.NewDisposeScope()) { … }` so the call sits with the step's work.
-            while (block.Statements.FirstOrDefault() is UsingStatementSyntax { Statement: BlockSyntax inner } scope && IsDisposeScope(scope))
-            {
-                block = inner;
-            }
-
-            // Skip a leading `using var scope = torch.NewDisposeScope();` and zero_grad() calls
-            // already there, so several optimizers' calls stay in the order they were added.
-            var statements = block.Statements;
-            int index = 0;
-            if (statements.FirstOrDefault() is LocalDeclarationStatementSyntax declaration && !declaration.UsingKeyword.IsKind(SyntaxKind.None) && IsDisposeScope(declaration))
-            {
-                index = 1;
-            }
-
-            while (index < statements.Count && IsZeroGradCall(statements[index]))
-            {
-                index++;
-            }
-
-            if (statements.Count == 0)
-            {
-                return new Insertion(block, receiver, null, null);
-            }
-
-            return index == 0
-                ? new Insertion(loopBody, receiver, statements[0], null)
-                : new Insertion(loopBody, receiver, null, statements[index - 1]);
+            return new Insertion(Placement.AtStartOf(loopBody), receiverSyntax?.ToString() ?? "this");
         }
-
-        private static bool IsZeroGradCall(StatementSyntax statement) =>
-            statement is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } }
-            && member.Name.Identifier.ValueText == "zero_grad";
-
-        private static bool IsDisposeScope(SyntaxNode node) =>
-            node.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == "NewDisposeScope");
-
-        private static StatementSyntax? LoopBody(SyntaxNode loop) => loop switch
-        {
-            ForStatementSyntax f => f.Statement,
-            CommonForEachStatementSyntax f => f.Statement,
-            WhileStatementSyntax w => w.Statement,
-            DoStatementSyntax d => d.Statement,
-            _ => null,
-        };
 
         private static bool DeclaredInside(ExpressionSyntax receiver, SyntaxNode scope, SemanticModel model, CancellationToken cancellationToken)
         {
@@ -160,46 +106,14 @@ namespace GradLint.CodeFixes.Rules
         private static async Task<Document> ApplyAsync(Document document, IEnumerable<Insertion> insertions, CancellationToken cancellationToken)
         {
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var endOfLine = EndOfLine(editor.OriginalRoot);
+            var endOfLine = Placement.EndOfLine(editor.OriginalRoot);
 
             // One zero_grad per optimizer per loop, however many diagnostics asked for it; the calls
             // that share an anchor are inserted together, in the order of the diagnostics.
-            var groups = insertions
-                .GroupBy(i => (SyntaxNode?)i.Before ?? (SyntaxNode?)i.After ?? i.LoopBody)
-                .Select(g => (First: g.First(), Receivers: g.Select(i => i.Receiver).Distinct().ToList()));
-            foreach (var (plan, receivers) in groups)
+            foreach (var group in insertions.GroupBy(i => i.Placement.Anchor))
             {
-                if (plan.Before is not null)
-                {
-                    editor.InsertBefore(plan.Before, receivers.Select(r => Statement(r, plan.Before, endOfLine)));
-                }
-                else if (plan.After is not null)
-                {
-                    editor.InsertAfter(plan.After, receivers.Select(r => Statement(r, plan.After, endOfLine)));
-                }
-                else if (plan.LoopBody is BlockSyntax emptyBlock)
-                {
-                    editor.ReplaceNode(emptyBlock, emptyBlock.AddStatements(receivers.Select(ZeroGrad).ToArray()).WithAdditionalAnnotations(Formatter.Annotation));
-                }
-                else
-                {
-                    // A single-statement body: wrap it in a block that starts with zero_grad().
-                    // Line breaks are explicit (the formatter keeps statements on the lines it finds
-                    // them on); the formatter then only fixes the indentation.
-                    editor.ReplaceNode(plan.LoopBody, (node, _) =>
-                    {
-                        var body = (StatementSyntax)node;
-                        var statements = receivers.Select(r => ZeroGrad(r).WithTrailingTrivia(endOfLine))
-                            .Append(body.WithoutLeadingTrivia().WithTrailingTrivia(endOfLine));
-                        return SyntaxFactory.Block(
-                                SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(endOfLine),
-                                SyntaxFactory.List(statements),
-                                SyntaxFactory.Token(SyntaxKind.CloseBraceToken))
-                            .WithLeadingTrivia(body.GetLeadingTrivia())
-                            .WithTrailingTrivia(body.GetTrailingTrivia())
-                            .WithAdditionalAnnotations(Formatter.Annotation);
-                    });
-                }
+                var receivers = group.Select(i => i.Receiver).Distinct().ToList();
+                group.First().Placement.Apply(editor, receivers.Select(ZeroGrad).ToList(), endOfLine);
             }
 
             return editor.GetChangedDocument();
@@ -207,19 +121,6 @@ namespace GradLint.CodeFixes.Rules
 
         private static StatementSyntax ZeroGrad(string receiver) =>
             SyntaxFactory.ParseStatement(receiver + ".zero_grad();");
-
-        // Indent like the neighbouring statement, end the line like the file does.
-        private static StatementSyntax Statement(string receiver, StatementSyntax neighbour, SyntaxTrivia endOfLine)
-        {
-            var indentation = neighbour.GetLeadingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia));
-            var leading = indentation.IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(indentation) : SyntaxFactory.TriviaList();
-            return ZeroGrad(receiver).WithLeadingTrivia(leading).WithTrailingTrivia(endOfLine);
-        }
-
-        private static SyntaxTrivia EndOfLine(SyntaxNode root) =>
-            root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is var eol && eol.IsKind(SyntaxKind.EndOfLineTrivia)
-                ? eol
-                : SyntaxFactory.ElasticCarriageReturnLineFeed;
 
         private sealed class InsertZeroGradFixAll : DocumentBasedFixAllProvider
         {

@@ -35,5 +35,19 @@ namespace GradLint.Tests.Infrastructure
             var all = await withAnalyzers.GetAllDiagnosticsAsync();
             return all.Where(d => d.Severity >= DiagnosticSeverity.Warning || d.Id.StartsWith("GL", StringComparison.Ordinal)).ToImmutableArray();
         }
+
+        /// <summary>
+        /// The fix removed every <paramref name="fixedId"/> report, and everything reported after the
+        /// fix (compiler errors and warnings, GradLint rules) was already reported before it.
+        /// </summary>
+        public static void AssertFixIntroducesNothing(ImmutableArray<Diagnostic> before, ImmutableArray<Diagnostic> after, string fixedId)
+        {
+            Xunit.Assert.Contains(before, d => d.Id == fixedId);
+            Xunit.Assert.DoesNotContain(after, d => d.Id == fixedId);
+            Xunit.Assert.DoesNotContain(after, d => d.Severity == DiagnosticSeverity.Error);
+            var introduced = after.Select(d => d.Id).Except(before.Select(d => d.Id)).ToList();
+            Xunit.Assert.True(introduced.Count == 0, "the fix introduced " + string.Join(", ", introduced));
+            Xunit.Assert.True(after.Length < before.Length, $"expected fewer diagnostics after the fix: {before.Length} before, {after.Length} after");
+        }
     }
 }

@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradLint.Analyzers
+{
+    /// <summary>
+    /// The <c>.editorconfig</c> keys GradLint reads (documented in docs/configuration.md; a test
+    /// keeps the two in agreement).
+    /// </summary>
+    internal static class GradLintOptions
+    {
+        /// <summary>Methods that clip gradients, besides TorchSharp's: <c>MyNamespace.MyType.MyClip, …</c>.</summary>
+        public const string ClippingMethodsKey = "gradlint.clipping_methods";
+
+        /// <summary>The max_norm the GL1001 fix writes into clip_grad_norm_ (default 1.0).</summary>
+        public const string DefaultMaxNormKey = "gradlint.default_max_norm";
+
+        public const double DefaultMaxNorm = 1.0;
+
+        public static ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree)
+        {
+            if (!options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ClippingMethodsKey, out var value) || string.IsNullOrWhiteSpace(value))
+            {
+                return ImmutableHashSet<string>.Empty;
+            }
+
+            var builder = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            foreach (var part in value.Split(','))
+            {
+                var name = part.Trim();
+                if (name.Length > 0)
+                {
+                    builder.Add(name);
+                }
+            }
+
+            return builder.ToImmutable();
+        }
+
+        /// <summary>The configured max norm, or the default when it is missing or not a finite number &gt; 0.</summary>
+        public static double MaxNorm(AnalyzerConfigOptions options) =>
+            options.TryGetValue(DefaultMaxNormKey, out var text)
+            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && value > 0 && !double.IsInfinity(value)
+                ? value
+                : DefaultMaxNorm;
+    }
+}

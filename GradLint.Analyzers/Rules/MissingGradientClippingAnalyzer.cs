@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using GradLint.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Rules
+{
+    /// <summary>
+    /// GL1001: a step() whose gradients were not clipped after the last backward() before it.
+    /// Clipping is clip_grad_norm_ / clip_grad_value_, a configured method, a helper of this
+    /// compilation that clips (one level), or the step of a GradLint guarded optimizer.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class MissingGradientClippingAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var torch = TorchSymbols.TryCreate(start.Compilation);
+                if (torch is null)
+                {
+                    return;
+                }
+
+                start.RegisterOperationAction(c => Analyze(c, torch), OperationKind.Invocation);
+            });
+        }
+
+        private static void Analyze(OperationAnalysisContext context, TorchSymbols torch)
+        {
+            var step = (IInvocationOperation)context.Operation;
+            if (step.TargetMethod.Name != "step" || TrainingCalls.Classify(step, torch) != TrainingCallKind.Step)
+            {
+                return;
+            }
+
+            var training = TrainingContext.For(context, torch);
+            if (training.IsGuardedStep(step))
+            {
+                return;
+            }
+
+            var model = TrainingStep.Of(step, training);
+            var stepPosition = step.Syntax.Span.End;
+            var backward = model.LastBackwardBefore(stepPosition);
+            if (backward is null)
+            {
+                return;   // no backward() before it in this function: not a training step we can see
+            }
+
+            foreach (var e in model.Events)
+            {
+                if (e.Position > backward.Value.Position && e.Position < stepPosition
+                    && (e.Kind == TrainingCallKind.Clip || (e.Kind == TrainingCallKind.Step && e.IsGuardedStep)))
+                {
+                    return;
+                }
+            }
+
+            var receiver = step.Instance is { IsImplicit: false } instance ? instance.Syntax.ToString() : "this";
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.GL1001_MissingGradientClipping, step.Syntax.GetLocation(), receiver));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace GradLint.Benchmarks
+{
+    public static class Program
+    {
+        /// <summary>
+        /// In-process: the benchmarks use the build's own output (TorchSharp's native library patched
+        /// for this OS, see eng/), and side-by-side cases share one process and one machine state.
+        /// </summary>
+        public static void Main(string[] args)
+        {
+            var job = Job.Default
+                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithLaunchCount(1)
+                .WithWarmupCount(3)
+                .WithIterationCount(30);
+            var config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        }
+    }
+}
