@@ -42,7 +42,7 @@ namespace GradLint.Analyzers.Model
             }
 
             var value = symbol is ILocalSymbol ? FindInFunction(optimizer, symbol) : FindInType(optimizer, symbol);
-            return value is null ? null : Describe(Strip(value));
+            return Describe(Strip(value));
         }
 
         public static ISymbol? ReferencedSymbol(IOperation? operation) => Strip(operation) switch
@@ -74,12 +74,12 @@ namespace GradLint.Analyzers.Model
 
             foreach (var operation in root.DescendantsAndSelf())
             {
-                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) && declarator.Initializer is not null)
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) && IsCreation(declarator.Initializer?.Value))
                 {
-                    return declarator.Initializer.Value;
+                    return declarator.Initializer!.Value;
                 }
 
-                if (operation is ISimpleAssignmentOperation assignment && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(assignment.Target), local))
+                if (operation is ISimpleAssignmentOperation assignment && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(assignment.Target), local) && IsCreation(assignment.Value))
                 {
                     return assignment.Value;
                 }
@@ -102,23 +102,28 @@ namespace GradLint.Analyzers.Model
             {
                 foreach (var node in declaration.DescendantNodes())
                 {
-                    switch (node)
+                    var value = node switch
                     {
-                        case VariableDeclaratorSyntax { Initializer: { } init } variable when variable.Identifier.ValueText == member.Name
-                            && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(variable), member):
-                            return model.GetOperation(init.Value);
-                        case PropertyDeclarationSyntax { Initializer: { } init } property when property.Identifier.ValueText == member.Name:
-                            return model.GetOperation(init.Value);
-                        case AssignmentExpressionSyntax assignment when NameOf(assignment.Left) == member.Name
+                        VariableDeclaratorSyntax { Initializer: { } init } variable when variable.Identifier.ValueText == member.Name
+                            && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(variable), member) => model.GetOperation(init.Value),
+                        PropertyDeclarationSyntax { Initializer: { } init } property when property.Identifier.ValueText == member.Name => model.GetOperation(init.Value),
+                        AssignmentExpressionSyntax assignment when NameOf(assignment.Left) == member.Name
                             && model.GetOperation(assignment) is ISimpleAssignmentOperation op
-                            && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(op.Target), member):
-                            return op.Value;
+                            && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(op.Target), member) => op.Value,
+                        _ => null,
+                    };
+                    if (IsCreation(value))
+                    {
+                        return value;
                     }
                 }
             }
 
             return null;
         }
+
+        // `= null!` or `= default` declares the variable; the creation is elsewhere.
+        private static bool IsCreation(IOperation? value) => Strip(value) is IInvocationOperation or IObjectCreationOperation;
 
         private static string? NameOf(ExpressionSyntax expression) => expression switch
         {

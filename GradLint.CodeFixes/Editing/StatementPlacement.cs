@@ -15,12 +15,13 @@ namespace GradLint.CodeFixes.Editing
     /// </summary>
     internal sealed class Placement
     {
-        private Placement(StatementSyntax? before, StatementSyntax? after, BlockSyntax? emptyBlock, StatementSyntax? wrap)
+        private Placement(StatementSyntax? before, StatementSyntax? after, BlockSyntax? emptyBlock, StatementSyntax? wrap, bool wrapAfter = false)
         {
             Before = before;
             After = after;
             EmptyBlock = emptyBlock;
             Wrap = wrap;
+            WrapAfter = wrapAfter;
         }
 
         public StatementSyntax? Before { get; }
@@ -28,12 +29,19 @@ namespace GradLint.CodeFixes.Editing
         public BlockSyntax? EmptyBlock { get; }
         public StatementSyntax? Wrap { get; }
 
+        /// <summary>When wrapping: the new statements go after the embedded one.</summary>
+        public bool WrapAfter { get; }
+
         /// <summary>The node edits at this placement are grouped by.</summary>
         public SyntaxNode Anchor => (SyntaxNode?)Before ?? (SyntaxNode?)After ?? (SyntaxNode?)EmptyBlock ?? Wrap!;
 
         /// <summary>Immediately before <paramref name="statement"/> (wrapping it in a block when it is embedded).</summary>
         public static Placement BeforeStatement(StatementSyntax statement) =>
             statement.Parent is BlockSyntax ? new Placement(statement, null, null, null) : new Placement(null, null, null, statement);
+
+        /// <summary>Immediately after <paramref name="statement"/> (wrapping it in a block when it is embedded).</summary>
+        public static Placement AfterStatement(StatementSyntax statement) =>
+            statement.Parent is BlockSyntax ? new Placement(null, statement, null, null) : new Placement(null, null, null, statement, wrapAfter: true);
 
         /// <summary>
         /// First in <paramref name="body"/> (a loop or function body): inside a leading
@@ -103,8 +111,9 @@ namespace GradLint.CodeFixes.Editing
                 editor.ReplaceNode(Wrap!, (node, _) =>
                 {
                     var embedded = (StatementSyntax)node;
-                    var lines = statements.Select(s => s.WithoutLeadingTrivia().WithTrailingTrivia(endOfLine))
-                        .Append(embedded.WithoutLeadingTrivia().WithTrailingTrivia(endOfLine));
+                    var added = statements.Select(s => s.WithoutLeadingTrivia().WithTrailingTrivia(endOfLine));
+                    var existing = new[] { embedded.WithoutLeadingTrivia().WithTrailingTrivia(endOfLine) };
+                    var lines = WrapAfter ? existing.Concat(added) : added.Concat(existing);
                     return SyntaxFactory.Block(
                             SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(endOfLine),
                             SyntaxFactory.List(lines),
@@ -113,6 +122,21 @@ namespace GradLint.CodeFixes.Editing
                         .WithTrailingTrivia(embedded.GetTrailingTrivia())
                         .WithAdditionalAnnotations(Formatter.Annotation);
                 });
+            }
+        }
+
+        /// <summary>Moves each statement to its placement; statements sharing a placement keep their order.</summary>
+        public static void MoveAll(SyntaxEditor editor, IReadOnlyList<(StatementSyntax Statement, Placement Target)> moves)
+        {
+            var endOfLine = EndOfLine(editor.OriginalRoot);
+            foreach (var move in moves)
+            {
+                editor.RemoveNode(move.Statement, SyntaxRemoveOptions.KeepNoTrivia);
+            }
+
+            foreach (var group in moves.GroupBy(m => m.Target.Anchor))
+            {
+                group.First().Target.Apply(editor, group.Select(m => m.Statement.WithoutTrivia()).ToList(), endOfLine);
             }
         }
 

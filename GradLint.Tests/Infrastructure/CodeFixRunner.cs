@@ -15,14 +15,33 @@ namespace GradLint.Tests.Infrastructure
     /// <summary>Applies a code fix repeatedly, as a user accepting every light bulb would, in a real workspace.</summary>
     public static class CodeFixRunner
     {
-        public static async Task<string> ApplyAllAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fixer, int maxRounds = 20)
+        private static Document CreateDocument(AdhocWorkspace workspace, string source, bool withRuntime)
         {
-            using var workspace = new AdhocWorkspace();
+            var references = withRuntime ? TestReferences.All.Add(TestReferences.GradLintRuntime) : TestReferences.All;
             var project = workspace.CurrentSolution
                 .AddProject("UserProject", "UserProject", LanguageNames.CSharp)
                 .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable))
-                .WithMetadataReferences(TestReferences.All);
-            var document = project.AddDocument("Trainer.cs", SourceText.From(source));
+                .WithMetadataReferences(references);
+            return project.AddDocument("Trainer.cs", SourceText.From(source));
+        }
+
+        /// <summary>The equivalence keys of the actions <paramref name="fixer"/> offers for the first diagnostic it can fix.</summary>
+        public static async Task<ImmutableArray<string?>> OfferedActionKeysAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fixer, bool withRuntime)
+        {
+            using var workspace = new AdhocWorkspace();
+            var document = CreateDocument(workspace, source, withRuntime);
+            var compilation = (await document.Project.GetCompilationAsync())!;
+            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer)).GetAnalyzerDiagnosticsAsync();
+            var diagnostic = diagnostics.First(d => fixer.FixableDiagnosticIds.Contains(d.Id));
+            var keys = ImmutableArray.CreateBuilder<string?>();
+            await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => keys.Add(a.EquivalenceKey), CancellationToken.None));
+            return keys.ToImmutable();
+        }
+
+        public static async Task<string> ApplyAllAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fixer, int maxRounds = 20)
+        {
+            using var workspace = new AdhocWorkspace();
+            var document = CreateDocument(workspace, source, withRuntime: false);
 
             for (int round = 0; round < maxRounds; round++)
             {

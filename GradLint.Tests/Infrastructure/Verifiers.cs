@@ -54,9 +54,17 @@ namespace GradLint.Tests.Infrastructure
         public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
 
         /// <summary>Runs the analyzer over <paramref name="source"/>; markup (<c>{|GL1002:…|}</c>) states the expected reports.</summary>
-        public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected)
+        public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, withRuntime: false, editorConfig: null, expected);
+
+        /// <summary>As above, optionally referencing GradLint.Runtime and with an .editorconfig for the sources.</summary>
+        public static Task AnalyzerAsync(string source, bool withRuntime, string? editorConfig, params DiagnosticResult[] expected)
         {
-            var test = new GradLintAnalyzerTest<TAnalyzer> { TestCode = source };
+            var test = new GradLintAnalyzerTest<TAnalyzer>(withRuntime) { TestCode = source };
+            if (editorConfig is not null)
+            {
+                test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
+            }
+
             test.ExpectedDiagnostics.AddRange(expected);
             return test.RunAsync(CancellationToken.None);
         }
@@ -67,13 +75,24 @@ namespace GradLint.Tests.Infrastructure
         where TCodeFix : CodeFixProvider, new()
     {
         /// <summary>Applies the fix to every diagnostic one by one and with Fix All, and checks both results.</summary>
-        public static Task CodeFixAsync(string source, string fixedSource, int? iterations = null)
+        public static Task CodeFixAsync(string source, string fixedSource, int? iterations = null) =>
+            CodeFixAsync(source, fixedSource, iterations, withRuntime: false, editorConfig: null, actionIndex: null);
+
+        /// <summary>As above, choosing the fix's action by index, referencing GradLint.Runtime, and with an .editorconfig.</summary>
+        public static Task CodeFixAsync(string source, string fixedSource, int? iterations, bool withRuntime, string? editorConfig, int? actionIndex)
         {
-            var test = new GradLintCodeFixTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+            var test = new GradLintCodeFixTest<TAnalyzer, TCodeFix>(withRuntime) { TestCode = source, FixedCode = fixedSource, CodeActionIndex = actionIndex };
             if (iterations is int n)
             {
                 test.NumberOfIncrementalIterations = n;
                 test.NumberOfFixAllIterations = 1;
+            }
+
+            if (editorConfig is not null)
+            {
+                var config = ("/.editorconfig", "root = true\n\n[*]\n" + editorConfig);
+                test.TestState.AnalyzerConfigFiles.Add(config);
+                test.FixedState.AnalyzerConfigFiles.Add(config);
             }
 
             return test.RunAsync(CancellationToken.None);
