@@ -111,9 +111,10 @@ namespace GradLint.Analyzers.Model
         /// <c>ResetGradients()</c> helper that calls <c>optimizer.zero_grad()</c>.
         /// </summary>
         /// <remarks>
-        /// A helper in the same syntax tree is read through the operation tree (by symbol). One in
-        /// another tree is read by the name of its calls, because an analyzer may not ask the
-        /// compilation for another tree's semantic model; this only ever suppresses a report.
+        /// A helper is first read by the names of its calls (no binding). One in the same syntax tree
+        /// is then confirmed through its operation tree (by symbol); one in another tree is taken
+        /// by name, because an analyzer may not ask the compilation for another tree's semantic
+        /// model — this only ever suppresses a report.
         /// </remarks>
         public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchSymbols torch, string methodName) =>
             HelperContains(root, kind, invocation => Classify(invocation, torch), name => name == methodName);
@@ -138,16 +139,20 @@ namespace GradLint.Analyzers.Model
 
                 foreach (var reference in callee.DeclaringSyntaxReferences)
                 {
+                    // By name first (cheap, no binding); in this tree, confirm by symbol.
                     var declaration = reference.GetSyntax();
-                    if (semanticModel is not null && declaration.SyntaxTree == semanticModel.SyntaxTree)
+                    if (!CallsByName(declaration, nameMatches))
                     {
-                        var body = semanticModel.GetOperation(declaration);
-                        if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => classify(i) == kind))
-                        {
-                            return true;
-                        }
+                        continue;
                     }
-                    else if (CallsByName(declaration, nameMatches))
+
+                    if (semanticModel is null || declaration.SyntaxTree != semanticModel.SyntaxTree)
+                    {
+                        return true;
+                    }
+
+                    var body = semanticModel.GetOperation(declaration);
+                    if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => classify(i) == kind))
                     {
                         return true;
                     }
@@ -161,19 +166,9 @@ namespace GradLint.Analyzers.Model
         {
             foreach (var node in declaration.DescendantNodes())
             {
-                if (node is InvocationExpressionSyntax call)
+                if (node is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name && nameMatches(name))
                 {
-                    var name = call.Expression switch
-                    {
-                        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-                        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                        _ => null,
-                    };
-                    if (name is not null && nameMatches(name))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 

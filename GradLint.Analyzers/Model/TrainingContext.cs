@@ -22,8 +22,27 @@ namespace GradLint.Analyzers.Model
 
         public TorchSymbols Torch { get; }
 
-        public static TrainingContext For(OperationAnalysisContext context, TorchSymbols torch) =>
-            new TrainingContext(torch, GradLintOptions.ClippingMethods(context.Options, context.Operation.Syntax.SyntaxTree));
+        public static TrainingContext For(InvocationContext context, TorchSymbols torch) =>
+            new TrainingContext(torch, GradLintOptions.ClippingMethods(context.Options, context.Invocation.Syntax.SyntaxTree));
+
+        /// <summary>The method names a clipping call can have here: TorchSharp's and the configured ones.</summary>
+        public static bool IsClipName(string name, AnalyzerOptions options, SyntaxTree tree)
+        {
+            if (name == "clip_grad_norm_" || name == "clip_grad_value_")
+            {
+                return true;
+            }
+
+            foreach (var configured in GradLintOptions.ClippingMethods(options, tree))
+            {
+                if (configured.EndsWith("." + name, System.StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>As <see cref="TrainingCalls.Classify"/>, plus the methods configured in <c>gradlint.clipping_methods</c>.</summary>
         public TrainingCallKind Classify(IInvocationOperation invocation)
@@ -48,9 +67,9 @@ namespace GradLint.Analyzers.Model
         /// <summary>A call to a method of this compilation that clips (one level; see <see cref="TrainingCalls.HelperContains"/>).</summary>
         public bool HelperClips(IInvocationOperation invocation) =>
             !invocation.TargetMethod.DeclaringSyntaxReferences.IsEmpty
-            && TrainingCalls.HelperContains(invocation, TrainingCallKind.Clip, Classify, IsClipName);
+            && TrainingCalls.HelperContains(invocation, TrainingCallKind.Clip, Classify, IsConfiguredOrTorchClipName);
 
-        private bool IsClipName(string name)
+        private bool IsConfiguredOrTorchClipName(string name)
         {
             if (name == "clip_grad_norm_" || name == "clip_grad_value_")
             {

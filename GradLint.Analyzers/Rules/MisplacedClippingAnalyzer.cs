@@ -29,13 +29,13 @@ namespace GradLint.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, torch), OperationKind.Invocation);
+                CandidateInvocations.Register(start, TrainingContext.IsClipName, c => Analyze(c, torch));
             });
         }
 
-        private static void Analyze(OperationAnalysisContext context, TorchSymbols torch)
+        private static void Analyze(InvocationContext context, TorchSymbols torch)
         {
-            var clip = (IInvocationOperation)context.Operation;
+            var clip = context.Invocation;
             var training = TrainingContext.For(context, torch);
             if (training.Classify(clip) != TrainingCallKind.Clip)
             {

@@ -29,13 +29,13 @@ namespace GradLint.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, torch), OperationKind.Invocation);
+                CandidateInvocations.Register(start, static (name, _, _) => name == "step", c => Analyze(c, torch));
             });
         }
 
-        private static void Analyze(OperationAnalysisContext context, TorchSymbols torch)
+        private static void Analyze(InvocationContext context, TorchSymbols torch)
         {
-            var step = (IInvocationOperation)context.Operation;
+            var step = context.Invocation;
             if (step.TargetMethod.Name != "step" || TrainingCalls.Classify(step, torch) != TrainingCallKind.Step)
             {
                 return;

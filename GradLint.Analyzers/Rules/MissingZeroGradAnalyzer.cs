@@ -29,13 +29,13 @@ namespace GradLint.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, torch), OperationKind.Invocation);
+                CandidateInvocations.Register(start, static (name, _, _) => name == "step", c => AnalyzeInvocation(c, torch));
             });
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, TorchSymbols torch)
+        private static void AnalyzeInvocation(InvocationContext context, TorchSymbols torch)
         {
-            var step = (IInvocationOperation)context.Operation;
+            var step = context.Invocation;
             if (step.TargetMethod.Name != "step" || TrainingCalls.Classify(step, torch) != TrainingCallKind.Step)
             {
                 return;

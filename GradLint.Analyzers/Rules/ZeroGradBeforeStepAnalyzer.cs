@@ -31,13 +31,13 @@ namespace GradLint.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(c => Analyze(c, torch), OperationKind.Invocation);
+                CandidateInvocations.Register(start, static (name, _, _) => name == "zero_grad", c => Analyze(c, torch));
             });
         }
 
-        private static void Analyze(OperationAnalysisContext context, TorchSymbols torch)
+        private static void Analyze(InvocationContext context, TorchSymbols torch)
         {
-            var zeroGrad = (IInvocationOperation)context.Operation;
+            var zeroGrad = context.Invocation;
             if (zeroGrad.TargetMethod.Name != "zero_grad" || TrainingCalls.Classify(zeroGrad, torch) != TrainingCallKind.ZeroGrad
                 || LeavesBeforeStep(zeroGrad))
             {

@@ -13,6 +13,12 @@ namespace GradLint.Benchmarks
         /// </summary>
         public static void Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == "--analyzer-profile")
+            {
+                AnalyzerCostBenchmarks.Profile();
+                return;
+            }
+
             var job = Job.Default
                 .WithToolchain(InProcessEmitToolchain.Instance)
                 .WithLaunchCount(1)

@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using BenchmarkDotNet.Attributes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradLint.Benchmarks
+{
+    /// <summary>
+    /// What GradLint's analyzers add to a compile: 1,000 generated TorchSharp training files are
+    /// parsed, bound and diagnosed, with and without the GradLint analyzers, over two
+    /// baselines: no analyzers at all, and the analyzers `dotnet build` runs by default (the SDK's
+    /// NetAnalyzers with analysislevel_10_default severities). Every operation analyzer makes the
+    /// compiler bind method bodies a second time; the SDK's default analyzers already pay that in
+    /// every real build, so "sdk-default" is the comparison a user sees.
+    /// </summary>
+    [WarmupCount(2)]
+    [IterationCount(10)]
+    public class AnalyzerCostBenchmarks
+    {
+        private List<(string Path, string Text)> corpus = null!;
+        private ImmutableArray<MetadataReference> references;
+        private ImmutableArray<DiagnosticAnalyzer> gradLint;
+        private ImmutableArray<DiagnosticAnalyzer> baselineAnalyzers;
+        private ImmutableDictionary<string, ReportDiagnostic> severities = ImmutableDictionary<string, ReportDiagnostic>.Empty;
+
+        [Params("none", "sdk-default")]
+        public string Baseline { get; set; } = "none";
+
+        [GlobalSetup]
+        public void Setup()
+        {
+            corpus = TrainingCorpus.Generate(1000);
+            var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+            references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+                .Where(p => Path.GetDirectoryName(p) == frameworkDir && (Path.GetFileName(p).StartsWith("System.") || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll"))
+                .Append(typeof(TorchSharp.torch).Assembly.Location)
+                .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+                .ToImmutableArray();
+            gradLint = typeof(global::GradLint.Analyzers.Rules.MissingZeroGradAnalyzer).Assembly.GetTypes()
+                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+                .ToImmutableArray();
+
+            baselineAnalyzers = ImmutableArray<DiagnosticAnalyzer>.Empty;
+            if (Baseline == "sdk-default")
+            {
+                var sdkAnalyzers = Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", "..", "sdk");
+                var sdk = Directory.GetDirectories(sdkAnalyzers).OrderBy(d => d).Last();
+                var folder = Path.Combine(sdk, "Sdks", "Microsoft.NET.Sdk", "analyzers");
+                var loader = new Loader();
+                baselineAnalyzers = new[] { "Microsoft.CodeAnalysis.NetAnalyzers.dll", "Microsoft.CodeAnalysis.CSharp.NetAnalyzers.dll" }
+                    .SelectMany(f => new AnalyzerFileReference(Path.Combine(folder, f), loader).GetAnalyzers(LanguageNames.CSharp))
+                    .ToImmutableArray();
+                severities = ReadSeverities(Path.Combine(folder, "build", "config", "analysislevel_10_default.globalconfig"));
+            }
+
+            // The corpus must compile: a benchmark of broken code measures error recovery.
+            var errors = Create().GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            if (errors.Count > 0)
+            {
+                throw new InvalidOperationException("The generated corpus does not compile: " + errors[0]);
+            }
+
+            var found = Analyze(gradLint).Select(d => d.Id).Where(id => id.StartsWith("GL")).GroupBy(id => id).OrderBy(g => g.Key);
+            Console.WriteLine("// GradLint findings in the corpus: " + string.Join(", ", found.Select(g => $"{g.Key}×{g.Count()}")));
+        }
+
+        private CSharpCompilation Create() => CSharpCompilation.Create(
+            "Corpus",
+            corpus.Select(f => CSharpSyntaxTree.ParseText(f.Text, path: f.Path)),
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, specificDiagnosticOptions: severities));
+
+        // One binding pass that yields the compiler's diagnostics and, when there are analyzers, feeds
+        // the analyzer driver from the same pass — as csc does. Emit is left out on both sides (it
+        // would add the same time to both and make the ratio smaller).
+        private ImmutableArray<Diagnostic> Analyze(ImmutableArray<DiagnosticAnalyzer> extra)
+        {
+            var compilation = Create();
+            var analyzers = baselineAnalyzers.AddRange(extra);
+            if (analyzers.IsEmpty)
+            {
+                return compilation.GetDiagnostics();
+            }
+
+            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+            return compilation.WithAnalyzers(analyzers, options).GetAllDiagnosticsAsync().GetAwaiter().GetResult();
+        }
+
+        /// <summary>
+        /// `--analyzer-profile`: a quick look at which GradLint analyzer costs what (medians of a few
+        /// runs, one analyzer at a time). A diagnostic for development, not the reported figure.
+        /// </summary>
+        public static void Profile()
+        {
+            foreach (var baselineName in new[] { "none", "sdk-default" })
+            {
+                var bench = new AnalyzerCostBenchmarks { Baseline = baselineName };
+                bench.Setup();
+                double Median(Func<int> run)
+                {
+                    var times = new List<double>();
+                    for (int i = 0; i < 3; i++)
+                    {
+                        var watch = System.Diagnostics.Stopwatch.StartNew();
+                        run();
+                        times.Add(watch.Elapsed.TotalSeconds);
+                    }
+
+                    return times.OrderBy(t => t).ElementAt(1);
+                }
+
+                bench.Compile();
+                var baseline = Median(bench.Compile);
+                Console.WriteLine($"[{baselineName}] compile: {baseline:F2} s; + all GradLint: {Median(bench.CompileWithGradLint) / baseline:F3}x");
+                if (baselineName == "none")
+                {
+                    foreach (var analyzer in bench.gradLint)
+                    {
+                        var one = ImmutableArray.Create(analyzer);
+                        Console.WriteLine($"  {analyzer.GetType().Name}: {Median(() => bench.Analyze(one).Length) / baseline:F3}x");
+                    }
+                }
+            }
+        }
+
+        [Benchmark(Baseline = true, Description = "compile (baseline analyzers only)")]
+        public int Compile() => Analyze(ImmutableArray<DiagnosticAnalyzer>.Empty).Length;
+
+        [Benchmark(Description = "compile + GradLint analyzers")]
+        public int CompileWithGradLint() => Analyze(gradLint).Length;
+
+        private static ImmutableDictionary<string, ReportDiagnostic> ReadSeverities(string globalConfig)
+        {
+            var builder = ImmutableDictionary.CreateBuilder<string, ReportDiagnostic>();
+            foreach (Match m in Regex.Matches(File.ReadAllText(globalConfig), @"dotnet_diagnostic\.(\w+)\.severity\s*=\s*(\w+)"))
+            {
+                builder[m.Groups[1].Value] = m.Groups[2].Value switch
+                {
+                    "none" => ReportDiagnostic.Suppress,
+                    "silent" => ReportDiagnostic.Hidden,
+                    "suggestion" => ReportDiagnostic.Info,
+                    "warning" => ReportDiagnostic.Warn,
+                    "error" => ReportDiagnostic.Error,
+                    _ => ReportDiagnostic.Default,
+                };
+            }
+
+            return builder.ToImmutable();
+        }
+
+        private sealed class Loader : IAnalyzerAssemblyLoader
+        {
+            public void AddDependencyLocation(string fullPath)
+            {
+            }
+
+            public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+        }
+    }
+}
