@@ -84,3 +84,35 @@ namespace GradLint.Tests.Catalog
         }
     }
 }
+
+namespace GradLint.Tests.Catalog
+{
+    /// <summary>The shipped GradLintAnalysisMode configs name every rule with the severity their mode promises.</summary>
+    public class AnalysisModeConfigTests
+    {
+        [Theory]
+        [InlineData("none")]
+        [InlineData("recommended")]
+        [InlineData("all")]
+        [InlineData("allerrors")]
+        public void Every_rule_is_configured_in_each_analysis_mode(string mode)
+        {
+            var text = System.IO.File.ReadAllText(RepoPaths.Combine("GradLint.Package", "buildTransitive", "config", $"gradlint_{mode}.globalconfig"));
+            Assert.Contains("is_global = true", text);
+            var severities = System.Text.RegularExpressions.Regex.Matches(text, @"dotnet_diagnostic\.(GL\d{4})\.severity = (\w+)")
+                .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+            var descriptors = Compile.AllGradLintAnalyzers.SelectMany(a => a.SupportedDiagnostics).Distinct().ToList();
+            Assert.Equal(descriptors.Select(d => d.Id).OrderBy(i => i), severities.Keys.OrderBy(i => i));
+            foreach (var d in descriptors)
+            {
+                var expected = mode switch
+                {
+                    "none" => "none",
+                    "allerrors" => "error",
+                    _ => d.DefaultSeverity == DiagnosticSeverity.Error ? "error" : "warning",
+                };
+                Assert.Equal(expected, severities[d.Id]);
+            }
+        }
+    }
+}

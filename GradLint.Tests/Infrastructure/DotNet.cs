@@ -20,6 +20,10 @@ namespace GradLint.Tests.Infrastructure
             info.Environment["DOTNET_NOLOGO"] = "1";
             // Keep the child's MSBuild from attaching to the node the test host came from.
             info.Environment["MSBUILDNOINPROCNODE"] = "1";
+            // Leave nothing running after the test: no MSBuild nodes, no compiler server.
+            info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+            info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "false";
+            info.Environment["UseSharedCompilation"] = "false";
             info.Environment.Remove("MSBuildExtensionsPath");
             info.Environment.Remove("MSBUILD_EXE_PATH");
             info.Environment.Remove("MSBuildSDKsPath");

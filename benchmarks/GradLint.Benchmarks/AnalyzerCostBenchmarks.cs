@@ -137,6 +137,31 @@ namespace GradLint.Benchmarks
         [Benchmark(Description = "compile + GradLint analyzers")]
         public int CompileWithGradLint() => Analyze(gradLint).Length;
 
+        /// <summary>
+        /// Control: one analyzer that looks at every invocation and does nothing. What any analyzer
+        /// costs by being there (the driver's events and dispatch) — GradLint's own cost is the
+        /// difference to the row above.
+        /// </summary>
+        [Benchmark(Description = "compile + a no-op analyzer (control)")]
+        public int CompileWithNoOpAnalyzer() => Analyze(ImmutableArray.Create<DiagnosticAnalyzer>(new NoOpAnalyzer())).Length;
+
+#pragma warning disable RS1036, RS1038, RS1041, RS2008 // a benchmark control, not a shipped analyzer
+        [DiagnosticAnalyzer(LanguageNames.CSharp)]
+        private sealed class NoOpAnalyzer : DiagnosticAnalyzer
+        {
+            private static readonly DiagnosticDescriptor Never = new DiagnosticDescriptor("NOOP0001", "never", "never", "none", DiagnosticSeverity.Warning, true);
+
+            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
+
+            public override void Initialize(AnalysisContext context)
+            {
+                context.EnableConcurrentExecution();
+                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+                context.RegisterSyntaxNodeAction(_ => { }, Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+            }
+        }
+#pragma warning restore RS1036, RS1038, RS1041, RS2008
+
         private static ImmutableDictionary<string, ReportDiagnostic> ReadSeverities(string globalConfig)
         {
             var builder = ImmutableDictionary.CreateBuilder<string, ReportDiagnostic>();
