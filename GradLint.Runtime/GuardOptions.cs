@@ -32,6 +32,14 @@ namespace GradLint
         public NonFiniteAction OnNonFinite { get; set; } = NonFiniteAction.SkipStep;
 
         /// <summary>
+        /// Attach a <see cref="GradientProbe"/> to the model passed to <c>WithGradientGuard</c>, so that
+        /// <see cref="GuardStepReport.Culprit"/> names the module — in backward order — whose backward
+        /// first produced a non-finite gradient, or whose output gradient was largest. Observing only;
+        /// the guard disposes the probe with itself. Default false.
+        /// </summary>
+        public bool ProbeLayers { get; set; }
+
+        /// <summary>
         /// After this many skipped steps in a row the guard gives up and throws a
         /// <see cref="GradientExplosionException"/> naming the culprit parameters (training is then
         /// stuck, not recovering). Default 25; must be ≥ 1.

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using static TorchSharp.torch;
 
 namespace GradLint
 {
@@ -25,12 +24,12 @@ namespace GradLint
     /// </summary>
     public sealed class GuardStepReport
     {
-        private readonly IReadOnlyList<string>? names;
-        private Tensor? perParameterNorms;   // detached, owned; read lazily for Culprit
+        private Func<string?>? resolveCulprit;   // for a clipped step: one host read, on demand
+        private Action? release;                 // frees what the resolver needs
         private string? culprit;
         private bool culpritKnown;
 
-        internal GuardStepReport(long step, double normBefore, double normAfter, double limit, GuardIntervention intervention, string? culprit, Tensor? perParameterNorms, IReadOnlyList<string>? names)
+        internal GuardStepReport(long step, double normBefore, double normAfter, double limit, GuardIntervention intervention, string? culprit, Func<string?>? resolveCulprit = null, Action? release = null)
         {
             Step = step;
             NormBefore = normBefore;
@@ -38,14 +37,9 @@ namespace GradLint
             Limit = limit;
             Intervention = intervention;
             this.culprit = culprit;
-            culpritKnown = culprit is not null || intervention == GuardIntervention.None || perParameterNorms is null;
-            this.perParameterNorms = culpritKnown ? null : perParameterNorms;
-            if (culpritKnown)
-            {
-                perParameterNorms?.Dispose();
-            }
-
-            this.names = names;
+            this.resolveCulprit = resolveCulprit;
+            this.release = release;
+            culpritKnown = resolveCulprit is null;
         }
 
         /// <summary>The 1-based number of this <c>step()</c> call on the guarded optimizer.</summary>
@@ -83,10 +77,8 @@ namespace GradLint
             {
                 if (!culpritKnown)
                 {
-                    culprit = GuardedOptimizer.FindCulprit(perParameterNorms!, names!);   // one host read
-                    perParameterNorms!.Dispose();
-                    perParameterNorms = null;
-                    culpritKnown = true;
+                    culprit = resolveCulprit!();
+                    Release();
                 }
 
                 return culprit;
@@ -107,12 +99,10 @@ namespace GradLint
 
         internal void Release()
         {
-            perParameterNorms?.Dispose();
-            perParameterNorms = null;
-            if (!culpritKnown)
-            {
-                culpritKnown = true;   // nobody asked; the tensor is gone
-            }
+            release?.Invoke();
+            release = null;
+            resolveCulprit = null;
+            culpritKnown = true;   // an unread culprit of a clipped step is no longer available
         }
     }
 

@@ -31,6 +31,7 @@ namespace GradLint
         private int consecutiveSkips;
         private GuardStepReport? lastReport;
         private bool disposed;
+        private readonly GradientProbe? probe;
 
         internal GuardedOptimizer(optim.Optimizer inner, GuardOptions options, nn.Module? model)
             : base(IntPtr.Zero)
@@ -44,8 +45,16 @@ namespace GradLint
                 {
                     parameterNames[parameter.Handle] = name;
                 }
+
+                if (options.ProbeLayers)
+                {
+                    probe = GradientProbe.Attach(model);
+                }
             }
         }
+
+        /// <summary>The layer probe this guard attached (<see cref="GuardOptions.ProbeLayers"/>), or null.</summary>
+        public GradientProbe? Probe => probe;
 
         /// <summary>The optimizer that performs the updates.</summary>
         public optim.Optimizer Inner { get; }
@@ -145,7 +154,7 @@ namespace GradLint
 
             if (grads.Count == 0)
             {
-                return Publish(new GuardStepReport(steps, 0, 0, double.PositiveInfinity, GuardIntervention.None, null, null, null));
+                return Publish(new GuardStepReport(steps, 0, 0, double.PositiveInfinity, GuardIntervention.None, null));
             }
 
             double normBefore, normAfter, limit = double.PositiveInfinity;
@@ -198,18 +207,26 @@ namespace GradLint
             culpritsInSkipRun.Clear();
             if (!clipped)
             {
-                return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.None, null, null, null));
+                return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.None, null));
             }
 
             clippedSteps++;
-            var report = new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null, perParameter.detach().DetachFromDisposeScope(), names);
-            return Publish(report);
+            if (probe is not null)
+            {
+                // With layer probes the culprit is a module: the one with the largest output gradient.
+                return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null, () => probe.Largest));
+            }
+
+            var kept = perParameter.detach().DetachFromDisposeScope();
+            return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null, () => FindCulprit(kept, names), kept.Dispose));
         }
 
         private GuardStepReport NonFinite(double normBefore, Tensor perParameter, List<string> names, List<Tensor> grads)
         {
             nonFiniteSteps++;
-            var culprit = FindCulprit(perParameter, names);   // extra host read, only on this abnormal path
+            // Extra host read, only on this abnormal path. With layer probes: the module whose
+            // backward first produced a non-finite gradient; else the first non-finite parameter.
+            var culprit = probe?.FirstNonFinite ?? FindCulprit(perParameter, names);
             if (options.OnNonFinite == NonFiniteAction.Throw)
             {
                 throw new GradientExplosionException(
@@ -229,7 +246,7 @@ namespace GradLint
             skippedSteps++;
             consecutiveSkips++;
             culpritsInSkipRun.Add(culprit!);
-            var report = Publish(new GuardStepReport(steps, normBefore, 0, double.NaN, GuardIntervention.Skipped, culprit, null, null));
+            var report = Publish(new GuardStepReport(steps, normBefore, 0, double.NaN, GuardIntervention.Skipped, culprit));
             if (consecutiveSkips >= options.MaxConsecutiveSkips)
             {
                 var culprits = culpritsInSkipRun.ToList();
@@ -390,6 +407,7 @@ namespace GradLint
             if (!disposed && disposing)
             {
                 lastReport?.Release();
+                probe?.Dispose();
                 Inner.Dispose();
             }
 
@@ -434,6 +452,11 @@ namespace GradLint
             if (optimizer is GuardedOptimizer)
             {
                 throw new InvalidOperationException("This optimizer is already guarded; wrap the inner optimizer once and change the GuardOptions instead.");
+            }
+
+            if (options?.ProbeLayers == true && model is null)
+            {
+                throw new ArgumentException("GuardOptions.ProbeLayers needs the model: pass it as WithGradientGuard(options, model).", nameof(model));
             }
 
             return new GuardedOptimizer(optimizer, options ?? new GuardOptions(), model);
