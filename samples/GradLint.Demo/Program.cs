@@ -67,7 +67,27 @@ namespace GradLint.Demo
             }
 
             Console.WriteLine($"Loss {first:F5} -> {last:F5} in {watch.Elapsed.TotalSeconds:F1} s.");
+            PrintLayerReport(model, x, y);
             return last < first ? 0 : 1;
+        }
+
+        // One more backward pass with a GradientProbe attached: where the gradient is, layer by layer.
+        private static void PrintLayerReport(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y)
+        {
+            using var probe = GradientProbe.Attach(model);
+            using var scope = NewDisposeScope();
+            model.zero_grad();
+            nn.functional.mse_loss(model.call(x), y).backward();
+
+            Console.WriteLine();
+            Console.WriteLine("Per-layer output gradients of one more backward pass (GradientProbe, loss side first):");
+            Console.WriteLine("  layer        grad-norm   finite");
+            foreach (var layer in probe.LastBackward)
+            {
+                Console.WriteLine($"  {layer.Name,-10} {layer.Norm,11:E3}   {(layer.IsFinite ? "yes" : "NO")}");
+            }
+
+            Console.WriteLine($"  health: {probe.Health} (furthest/nearest norm ratio {probe.DepthRatio:G3}); first non-finite: {probe.FirstNonFinite ?? "none"}");
         }
     }
 }
