@@ -39,6 +39,10 @@ namespace GradLint.Analyzers.Model
             }
         }
 
+        /// <summary>The receiver as written (<c>optimizer</c>, <c>this.opt</c>), or <c>this</c> for an implicit one.</summary>
+        public static string ReceiverText(IInvocationOperation invocation) =>
+            invocation.Instance is { IsImplicit: false } instance ? instance.Syntax.ToString() : "this";
+
         /// <summary>
         /// True when <paramref name="root"/> or anything inside it (nested blocks, <c>using</c>,
         /// <c>if</c>, lambdas such as an LBFGS closure) makes a call of <paramref name="kind"/>.

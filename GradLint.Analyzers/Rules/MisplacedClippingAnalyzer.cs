@@ -12,28 +12,14 @@ namespace GradLint.Analyzers.Rules
     /// next to travels as an additional location for the code fix.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class MisplacedClippingAnalyzer : DiagnosticAnalyzer
+    public sealed class MisplacedClippingAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1004_MisplacedClipping);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
-            {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
-                {
-                    return;
-                }
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => TrainingContext.IsClipName(name, options, tree);
 
-                CandidateInvocations.Register(start, TrainingContext.IsClipName, c => Analyze(c, torch));
-            });
-        }
-
-        private static void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
         {
             var clip = context.Invocation;
             var training = TrainingContext.For(context, torch);
@@ -74,7 +60,7 @@ namespace GradLint.Analyzers.Rules
                 return;   // the guarded step clips by itself; an extra clip elsewhere does no harm
             }
 
-            var receiver = target.Invocation.Instance is { IsImplicit: false } instance ? instance.Syntax.ToString() : "this";
+            var receiver = TrainingCalls.ReceiverText(target.Invocation);
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL1004_MisplacedClipping,
                 clip.Syntax.GetLocation(),

@@ -12,28 +12,14 @@ namespace GradLint.Analyzers.Rules
     /// compilation that clips (one level), or the step of a GradLint guarded optimizer.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class MissingGradientClippingAnalyzer : DiagnosticAnalyzer
+    public sealed class MissingGradientClippingAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
-            {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
-                {
-                    return;
-                }
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "step";
 
-                CandidateInvocations.Register(start, static (name, _, _) => name == "step", c => Analyze(c, torch));
-            });
-        }
-
-        private static void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
         {
             var step = context.Invocation;
             if (step.TargetMethod.Name != "step" || TrainingCalls.Classify(step, torch) != TrainingCallKind.Step)
@@ -64,7 +50,7 @@ namespace GradLint.Analyzers.Rules
                 }
             }
 
-            var receiver = step.Instance is { IsImplicit: false } instance ? instance.Syntax.ToString() : "this";
+            var receiver = TrainingCalls.ReceiverText(step);
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.GL1001_MissingGradientClipping, step.Syntax.GetLocation(), receiver));
         }
     }

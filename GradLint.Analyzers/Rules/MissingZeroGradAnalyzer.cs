@@ -12,28 +12,14 @@ namespace GradLint.Analyzers.Rules
     /// diagnostic's additional location so the code fix edits the same loop.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class MissingZeroGradAnalyzer : DiagnosticAnalyzer
+    public sealed class MissingZeroGradAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1002_MissingZeroGrad);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
-            {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
-                {
-                    return;
-                }
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "step";
 
-                CandidateInvocations.Register(start, static (name, _, _) => name == "step", c => AnalyzeInvocation(c, torch));
-            });
-        }
-
-        private static void AnalyzeInvocation(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
         {
             var step = context.Invocation;
             if (step.TargetMethod.Name != "step" || TrainingCalls.Classify(step, torch) != TrainingCallKind.Step)
@@ -55,7 +41,7 @@ namespace GradLint.Analyzers.Rules
                 }
             }
 
-            var receiver = step.Instance is { IsImplicit: false } instance ? instance.Syntax.ToString() : "this";
+            var receiver = TrainingCalls.ReceiverText(step);
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL1002_MissingZeroGrad,
                 step.Syntax.GetLocation(),

@@ -14,28 +14,14 @@ namespace GradLint.Analyzers.Rules
     /// clears. Reported on the zero_grad() call; the step travels as an additional location.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class ZeroGradBeforeStepAnalyzer : DiagnosticAnalyzer
+    public sealed class ZeroGradBeforeStepAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1003_ZeroGradBeforeStep);
 
-        public override void Initialize(AnalysisContext context)
-        {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
-            {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
-                {
-                    return;
-                }
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "zero_grad";
 
-                CandidateInvocations.Register(start, static (name, _, _) => name == "zero_grad", c => Analyze(c, torch));
-            });
-        }
-
-        private static void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
         {
             var zeroGrad = context.Invocation;
             if (zeroGrad.TargetMethod.Name != "zero_grad" || TrainingCalls.Classify(zeroGrad, torch) != TrainingCallKind.ZeroGrad
@@ -60,7 +46,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var receiver = step.Invocation.Instance is { IsImplicit: false } instance ? instance.Syntax.ToString() : "this";
+            var receiver = TrainingCalls.ReceiverText(step.Invocation);
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL1003_ZeroGradBeforeStep,
                 zeroGrad.Syntax.GetLocation(),
