@@ -51,6 +51,22 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "Clipping only protects the update when it runs after the last backward() and before step(). Clipping before backward() clips gradients that backward() then adds to (or that zero_grad() already cleared); clipping after step() clips gradients that were already applied.");
 
+        internal static readonly DiagnosticDescriptor GL2001_UnguardedLog = Create(
+            "GL2001",
+            "log of a value that is not provably > 0",
+            "'{0}' takes the log of a value that is not provably > 0: at 0 it gives -Inf and an infinite gradient; clamp it first, e.g. '{1}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "log(0) is -Inf and its gradient 1/x is infinite, so one zero in a probability, a norm or a count turns the loss and every gradient behind it into Inf or NaN. Clamp the argument (x.clamp_min(1e-7)) unless it is provably positive.");
+
+        internal static readonly DiagnosticDescriptor GL2002_LogOfSoftmax = Create(
+            "GL2002",
+            "log(softmax(x)) instead of log_softmax(x)",
+            "'{0}' computes log(softmax(…)): softmax underflows to 0 for logits ~100 below the largest and the log then gives -Inf and NaN gradients; use '{1}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "log_softmax(x) = x - logsumexp(x) is computed without forming the probabilities, so it stays finite where softmax underflows to exactly 0 and log(0) = -Inf.");
+
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
     }

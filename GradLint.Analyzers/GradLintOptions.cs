@@ -20,6 +20,11 @@ namespace GradLint.Analyzers
 
         public const double DefaultMaxNorm = 1.0;
 
+        /// <summary>The epsilon the GL2001 fix clamps a log's argument to (default 1e-7).</summary>
+        public const string LogEpsilonKey = "gradlint.log_epsilon";
+
+        public const double DefaultLogEpsilon = 1e-7;
+
         public static ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree)
         {
             if (!options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ClippingMethodsKey, out var value) || string.IsNullOrWhiteSpace(value))
@@ -41,11 +46,23 @@ namespace GradLint.Analyzers
         }
 
         /// <summary>The configured max norm, or the default when it is missing or not a finite number &gt; 0.</summary>
-        public static double MaxNorm(AnalyzerConfigOptions options) =>
-            options.TryGetValue(DefaultMaxNormKey, out var text)
+        public static double MaxNorm(AnalyzerConfigOptions options) => PositiveNumber(options, DefaultMaxNormKey, DefaultMaxNorm);
+
+        /// <summary>The configured log epsilon, or the default when it is missing or not a finite number &gt; 0.</summary>
+        public static double LogEpsilon(AnalyzerConfigOptions options) => PositiveNumber(options, LogEpsilonKey, DefaultLogEpsilon);
+
+        private static double PositiveNumber(AnalyzerConfigOptions options, string key, double fallback) =>
+            options.TryGetValue(key, out var text)
             && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             && value > 0 && !double.IsInfinity(value)
                 ? value
-                : DefaultMaxNorm;
+                : fallback;
+
+        /// <summary>A C# double literal for <paramref name="value"/> (<c>1.0</c>, <c>1E-07</c>).</summary>
+        public static string Literal(double value)
+        {
+            var text = value.ToString("R", CultureInfo.InvariantCulture);
+            return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+        }
     }
 }

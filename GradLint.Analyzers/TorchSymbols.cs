@@ -17,6 +17,8 @@ namespace GradLint.Analyzers
             INamedTypeSymbol autograd,
             INamedTypeSymbol nnUtils,
             INamedTypeSymbol? functional,
+            INamedTypeSymbol? special,
+            INamedTypeSymbol? linalg,
             INamedTypeSymbol? guardedOptimizer)
         {
             Torch = torch;
@@ -26,6 +28,8 @@ namespace GradLint.Analyzers
             Autograd = autograd;
             NnUtils = nnUtils;
             Functional = functional;
+            Special = special;
+            Linalg = linalg;
             GuardedOptimizer = guardedOptimizer;
         }
 
@@ -49,6 +53,12 @@ namespace GradLint.Analyzers
 
         /// <summary><c>torch.nn.functional</c>.</summary>
         public INamedTypeSymbol? Functional { get; }
+
+        /// <summary><c>torch.special</c>.</summary>
+        public INamedTypeSymbol? Special { get; }
+
+        /// <summary><c>torch.linalg</c>.</summary>
+        public INamedTypeSymbol? Linalg { get; }
 
         /// <summary><c>GradLint.GuardedOptimizer</c> when the compilation references GradLint.Runtime.</summary>
         public INamedTypeSymbol? GuardedOptimizer { get; }
@@ -74,6 +84,8 @@ namespace GradLint.Analyzers
                 autograd,
                 nnUtils,
                 compilation.GetTypeByMetadataName("TorchSharp.torch+nn+functional"),
+                compilation.GetTypeByMetadataName("TorchSharp.torch+special"),
+                compilation.GetTypeByMetadataName("TorchSharp.torch+linalg"),
                 compilation.GetTypeByMetadataName("GradLint.GuardedOptimizer"));
         }
 

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using GradLint.Analyzers;
@@ -47,7 +46,7 @@ namespace GradLint.CodeFixes.Rules
         protected override IEnumerable<(string Key, string Title)> Actions(Document document, Diagnostic diagnostic, Edit plan)
         {
             yield return plan.Creation is null
-                ? (ClipKey, $"Clip gradients before step(): clip_grad_norm_({plan.Parameters}, max_norm: {Literal(plan.MaxNorm)})")
+                ? (ClipKey, $"Clip gradients before step(): clip_grad_norm_({plan.Parameters}, max_norm: {GradLintOptions.Literal(plan.MaxNorm)})")
                 : (GuardKey, "Guard the optimizer where it is created (.WithGradientGuard())");
         }
 
@@ -146,15 +145,9 @@ namespace GradLint.CodeFixes.Rules
         // re-set when it is placed): the code action's clean-up reduces it against the file's usings.
         private static StatementSyntax ClipStatement(Edit plan)
         {
-            var statement = (ExpressionStatementSyntax)SyntaxFactory.ParseStatement($"global::TorchSharp.torch.nn.utils.clip_grad_norm_({plan.Parameters}, max_norm: {Literal(plan.MaxNorm)});");
+            var statement = (ExpressionStatementSyntax)SyntaxFactory.ParseStatement($"global::TorchSharp.torch.nn.utils.clip_grad_norm_({plan.Parameters}, max_norm: {GradLintOptions.Literal(plan.MaxNorm)});");
             var call = (InvocationExpressionSyntax)statement.Expression;
             return statement.ReplaceNode(call.Expression, call.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
-        }
-
-        private static string Literal(double value)
-        {
-            var text = value.ToString("R", CultureInfo.InvariantCulture);
-            return text.Contains(".") || text.Contains("E") ? text : text + ".0";
         }
 
         private static void AddUsingIfMissing(DocumentEditor editor, string ns)

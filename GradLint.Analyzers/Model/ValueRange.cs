@@ -1,0 +1,256 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>What is provable about a tensor expression's values. Positive implies NonNegative.</summary>
+    [Flags]
+    internal enum ValueRange
+    {
+        Unknown = 0,
+        NonNegative = 1,
+        Positive = 3,
+        BoundedAbove = 4,
+    }
+
+    /// <summary>
+    /// A small value-range analysis over tensor expressions inside one method: is a value provably
+    /// &gt; 0, ≥ 0, or bounded above? It follows locals assigned once and knows TorchSharp's method,
+    /// static (<c>torch.X</c>, <c>using static</c>) and functional forms. Unknown otherwise — the rules
+    /// built on it report only what it cannot prove safe, so every step it can prove removes noise.
+    /// </summary>
+    internal static class ValueRangeAnalysis
+    {
+        private const int MaxDepth = 12;
+
+        public static ValueRange Of(IOperation? operation, TorchSymbols torch) => Of(operation, torch, 0);
+
+        public static bool IsPositive(this ValueRange range) => (range & ValueRange.Positive) == ValueRange.Positive;
+
+        public static bool IsNonNegative(this ValueRange range) => (range & ValueRange.NonNegative) != 0;
+
+        private static ValueRange Of(IOperation? operation, TorchSymbols torch, int depth)
+        {
+            operation = Strip(operation);
+            if (operation is null || depth > MaxDepth)
+            {
+                return ValueRange.Unknown;
+            }
+
+            if (Constant(operation) is double value)
+            {
+                return value > 0 ? ValueRange.Positive | ValueRange.BoundedAbove
+                    : value == 0 ? ValueRange.NonNegative | ValueRange.BoundedAbove
+                    : ValueRange.BoundedAbove;
+            }
+
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return Of(SingleAssignment(local), torch, depth + 1);
+                case IBinaryOperation binary:
+                    return OfBinary(binary, torch, depth);
+                case IInvocationOperation invocation:
+                    return OfCall(invocation, torch, depth);
+                default:
+                    return ValueRange.Unknown;
+            }
+        }
+
+        private static ValueRange OfBinary(IBinaryOperation binary, TorchSymbols torch, int depth)
+        {
+            var left = Of(binary.LeftOperand, torch, depth + 1);
+            var right = Of(binary.RightOperand, torch, depth + 1);
+            switch (binary.OperatorKind)
+            {
+                case BinaryOperatorKind.Add:
+                    if ((left.IsNonNegative() && right.IsPositive()) || (left.IsPositive() && right.IsNonNegative()))
+                    {
+                        return ValueRange.Positive;
+                    }
+
+                    // `x.pow(2).sum() + eps` with eps a plain number the analysis cannot see (a field,
+                    // a parameter): adding a scalar to a non-negative tensor is how an epsilon is written.
+                    if ((left.IsNonNegative() && IsUnknownScalar(binary.RightOperand, torch)) || (right.IsNonNegative() && IsUnknownScalar(binary.LeftOperand, torch)))
+                    {
+                        return ValueRange.Positive;
+                    }
+
+                    return (left.IsNonNegative() && right.IsNonNegative() ? ValueRange.NonNegative : 0)
+                        | (left.HasFlag(ValueRange.BoundedAbove) && right.HasFlag(ValueRange.BoundedAbove) ? ValueRange.BoundedAbove : 0);
+                case BinaryOperatorKind.Multiply:
+                    if (SameValue(binary.LeftOperand, binary.RightOperand))
+                    {
+                        return ValueRange.NonNegative;   // x * x
+                    }
+
+                    return left.IsPositive() && right.IsPositive() ? ValueRange.Positive
+                        : left.IsNonNegative() && right.IsNonNegative() ? ValueRange.NonNegative
+                        : ValueRange.Unknown;
+                case BinaryOperatorKind.Divide:
+                    return left.IsPositive() && right.IsPositive() ? ValueRange.Positive
+                        : left.IsNonNegative() && right.IsPositive() ? ValueRange.NonNegative
+                        : ValueRange.Unknown;
+                case BinaryOperatorKind.Subtract:
+                    return left.HasFlag(ValueRange.BoundedAbove) && right.IsNonNegative() ? ValueRange.BoundedAbove : ValueRange.Unknown;
+                default:
+                    return ValueRange.Unknown;
+            }
+        }
+
+        private static ValueRange OfCall(IInvocationOperation call, TorchSymbols torch, int depth)
+        {
+            if (!IsTorchTensorFunction(call.TargetMethod, torch))
+            {
+                return ValueRange.Unknown;
+            }
+
+            var input = Input(call);
+            var inner = Of(input, torch, depth + 1);
+            switch (call.TargetMethod.Name)
+            {
+                case "clamp_min":
+                case "clamp_min_":
+                    return FromMin(Constant(Argument(call, "min"))) | (inner & ValueRange.BoundedAbove);
+                case "clamp":
+                case "clamp_":
+                case "clip":
+                    return FromMin(Constant(Argument(call, "min"))) | (Argument(call, "max") is { } max && Constant(max) is double ? ValueRange.BoundedAbove : 0);
+                case "clamp_max":
+                case "clamp_max_":
+                    return ValueRange.BoundedAbove | (inner & ValueRange.Positive);
+                case "abs":
+                case "abs_":
+                case "relu":
+                case "relu_":
+                case "square":
+                case "exp":
+                case "softplus":
+                case "norm":
+                case "vector_norm":
+                case "std":
+                case "var":
+                case "sqrt":
+                    return ValueRange.NonNegative;
+                case "sigmoid":
+                case "softmax":
+                    return ValueRange.NonNegative | ValueRange.BoundedAbove;
+                case "tanh":
+                case "log_sigmoid":
+                case "logsigmoid":
+                    return ValueRange.BoundedAbove;
+                case "pow":
+                    return Constant(Argument(call, "exponent")) is double e && e % 2 == 0 ? ValueRange.NonNegative : ValueRange.Unknown;
+                case "sum":
+                case "mean":
+                    return inner & ValueRange.Positive;
+                case "maximum":
+                    var other = Of(Argument(call, "other"), torch, depth + 1);
+                    return (inner | other) & ValueRange.Positive;
+                case "ones":
+                case "ones_like":
+                    return ValueRange.Positive | ValueRange.BoundedAbove;
+                default:
+                    return ValueRange.Unknown;
+            }
+        }
+
+        private static ValueRange FromMin(double? min) =>
+            min is double m ? (m > 0 ? ValueRange.Positive : m >= 0 ? ValueRange.NonNegative : ValueRange.Unknown) : ValueRange.Unknown;
+
+        /// <summary>A method of Tensor, torch, torch.nn.functional or torch.special.</summary>
+        public static bool IsTorchTensorFunction(IMethodSymbol method, TorchSymbols torch)
+        {
+            var type = method.ContainingType;
+            return torch.IsTensor(type)
+                || SymbolEqualityComparer.Default.Equals(type, torch.Torch)
+                || (torch.Functional is not null && SymbolEqualityComparer.Default.Equals(type, torch.Functional))
+                || (torch.Special is not null && SymbolEqualityComparer.Default.Equals(type, torch.Special))
+                || (torch.Linalg is not null && SymbolEqualityComparer.Default.Equals(type, torch.Linalg));
+        }
+
+        /// <summary>The tensor a call works on: the receiver of <c>x.f()</c>, or the first argument of <c>torch.f(x)</c>.</summary>
+        public static IOperation? Input(IInvocationOperation call) =>
+            call.Instance ?? (call.Arguments.Length > 0 ? call.Arguments[0].Value : null);
+
+        public static IOperation? Argument(IInvocationOperation call, string name)
+        {
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter?.Name == name)
+                {
+                    return argument.ArgumentKind == ArgumentKind.DefaultValue ? null : argument.Value;
+                }
+            }
+
+            return null;
+        }
+
+        public static IOperation? Strip(IOperation? operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        private static double? Constant(IOperation? operation)
+        {
+            operation = Strip(operation);
+            if (operation?.ConstantValue is { HasValue: true, Value: { } value })
+            {
+                try
+                {
+                    return Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (Exception e) when (e is InvalidCastException || e is FormatException)
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsUnknownScalar(IOperation operand, TorchSymbols torch)
+        {
+            var stripped = Strip(operand);
+            return stripped?.Type is { } type && !torch.IsTensor(type) && type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                && Constant(stripped) is null;
+        }
+
+        private static bool SameValue(IOperation a, IOperation b)
+        {
+            var x = OptimizerOrigin.ReferencedSymbol(Strip(a));
+            return x is not null && SymbolEqualityComparer.Default.Equals(x, OptimizerOrigin.ReferencedSymbol(Strip(b)));
+        }
+
+        // A local assigned exactly once (its initializer); null when it is reassigned anywhere.
+        private static IOperation? SingleAssignment(ILocalReferenceOperation reference)
+        {
+            var root = (IOperation)reference;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            IOperation? value = null;
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
+                        value = declarator.Initializer?.Value;
+                        break;
+                    case IAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, reference.Local):
+                        return null;
+                }
+            }
+
+            return value;
+        }
+    }
+}

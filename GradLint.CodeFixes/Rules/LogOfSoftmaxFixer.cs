@@ -1,0 +1,71 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using GradLint.Analyzers;
+using GradLint.Analyzers.Model;
+using GradLint.CodeFixes.Editing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace GradLint.CodeFixes.Rules
+{
+    /// <summary>
+    /// GL2002 fix: <c>log(softmax(x, d))</c> → <c>functional.log_softmax(x, d)</c> (named as the file
+    /// already names things), or <c>x.log_softmax(d, dtype)</c> when the softmax passed a dtype.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LogOfSoftmaxFixer)), Shared]
+    public sealed class LogOfSoftmaxFixer : PlannedFixer<ExpressionReplacement>
+    {
+        private const string Key = "GL2002_UseLogSoftmax";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2002_LogOfSoftmax.Id);
+
+        protected override IEnumerable<string> Keys => new[] { Key };
+
+        protected override IEnumerable<(string Key, string Title)> Actions(Document document, Diagnostic diagnostic, ExpressionReplacement plan)
+        {
+            yield return (Key, "Use log_softmax");
+        }
+
+        protected override ExpressionReplacement? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
+        {
+            var call = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            var torch = TorchSymbols.TryCreate(model.Compilation);
+            if (call is null || torch is null || model.GetOperation(call, cancellationToken) is not IInvocationOperation log
+                || NumericCalls.SoftmaxArgument(log, torch) is not { } softmax
+                || ValueRangeAnalysis.Input(softmax)?.Syntax is not ExpressionSyntax input
+                || ValueRangeAnalysis.Argument(softmax, "dim")?.Syntax is not ExpressionSyntax dim)
+            {
+                return null;
+            }
+
+            ExpressionSyntax replacement;
+            if (ValueRangeAnalysis.Argument(softmax, "dtype")?.Syntax is ExpressionSyntax dtype)
+            {
+                replacement = SyntaxFactory.ParseExpression($"{ExpressionReplacement.AsReceiver(input)}.log_softmax({dim.WithoutTrivia()}, {dtype.WithoutTrivia()})");
+            }
+            else
+            {
+                var invocation = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression($"global::TorchSharp.torch.nn.functional.log_softmax({input.WithoutTrivia()}, {dim.WithoutTrivia()})");
+                replacement = invocation.ReplaceNode(invocation.Expression, invocation.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
+            }
+
+            return new ExpressionReplacement(call, replacement.WithTriviaFrom(call));
+        }
+
+        protected override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key)
+        {
+            foreach (var plan in plans.GroupBy(p => p.Original).Select(g => g.First()))
+            {
+                editor.ReplaceNode(plan.Original, plan.Replacement);
+            }
+        }
+    }
+}

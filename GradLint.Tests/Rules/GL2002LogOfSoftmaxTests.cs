@@ -1,0 +1,93 @@
+using System.Threading.Tasks;
+using GradLint.Analyzers.Rules;
+using GradLint.CodeFixes.Rules;
+using GradLint.Tests.Infrastructure;
+using Xunit;
+using Analyzer = GradLint.Tests.Infrastructure.Verify<GradLint.Analyzers.Rules.LogOfSoftmaxAnalyzer>;
+using Fixer = GradLint.Tests.Infrastructure.Verify<GradLint.Analyzers.Rules.LogOfSoftmaxAnalyzer, GradLint.CodeFixes.Rules.LogOfSoftmaxFixer>;
+
+namespace GradLint.Tests.Rules
+{
+    public class GL2002LogOfSoftmaxTests
+    {
+        [Fact]
+        public Task Reports_every_form_of_log_of_softmax()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => {|GL2002:x.softmax(1).log()|};
+                    Tensor B(Tensor x) => {|GL2002:torch.log(torch.softmax(x, 1))|};
+                    Tensor C(Tensor x) => {|GL2002:log(nn.functional.softmax(x, -1))|};
+                    Tensor D(Tensor x) => {|GL2002:TorchSharp.torch.special.softmax(x, 0).log()|};
+                    Tensor E(Tensor x) { var p = x.softmax(1); return p.log() + {|GL2002:softmax(x, 1).log_()|}; }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Does_not_report_log_softmax_or_other_logs()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => nn.functional.log_softmax(x, 1);
+                    Tensor B(Tensor x) => x.log_softmax(1);
+                    Tensor C(Tensor x) => x.sigmoid().log();
+                    Tensor D(Tensor x) => x.softmax(1).log2();
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Fix_uses_log_softmax_named_as_the_file_names_things()
+        {
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => -{|GL2002:x.softmax(1).log()|}.mean();
+                    Tensor B(Tensor x) => {|GL2002:torch.log(torch.softmax(x, 1))|};
+                    Tensor C(Tensor x) => {|GL2002:log(softmax(x, 1, ScalarType.Float64))|};
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => -nn.functional.log_softmax(x, 1).mean();
+                    Tensor B(Tensor x) => nn.functional.log_softmax(x, 1);
+                    Tensor C(Tensor x) => x.log_softmax(1, ScalarType.Float64);
+                }
+                """);
+        }
+
+        [Fact]
+        public async Task Fixed_code_compiles_with_no_new_diagnostics()
+        {
+            const string source = """
+                using static TorchSharp.torch;
+
+                public static class Losses
+                {
+                    public static Tensor CrossEntropy(Tensor logits, Tensor oneHot) =>
+                        -(oneHot * logits.softmax(1).log()).sum(1).mean();
+                }
+                """;
+            var before = await Compile.AllDiagnosticsAsync(Compile.Create(false, source));
+            var fixedSource = await CodeFixRunner.ApplyAllAsync(source, new LogOfSoftmaxAnalyzer(), new LogOfSoftmaxFixer());
+            Assert.Contains("nn.functional.log_softmax(logits, 1)", fixedSource);
+            var after = await Compile.AllDiagnosticsAsync(Compile.Create(false, fixedSource));
+            Compile.AssertFixIntroducesNothing(before, after, "GL2002");
+            Assert.Empty(after);
+        }
+    }
+}
