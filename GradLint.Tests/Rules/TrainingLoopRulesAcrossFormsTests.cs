@@ -89,6 +89,52 @@ namespace GradLint.Tests.Rules
                 new DiagnosticResult[0]);
         }
 
+        [Fact]
+        public async Task GL1003_reports_in_foreach_loops_and_GL1004_in_for_loops_and_async_methods()
+        {
+            var test = new GradLintAnalyzerTest<ZeroGradBeforeStepAnalyzer>
+            {
+                TestCode = """
+                    using System.Collections.Generic;
+                    using static TorchSharp.torch;
+
+                    class Trainer
+                    {
+                        void Epoch(IEnumerable<Tensor> batches, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                        {
+                            foreach (var x in batches)
+                            {
+                                model.call(x).sum().backward();
+                                {|GL1003:optimizer.zero_grad()|};
+                                optimizer.step();
+                            }
+                        }
+                    }
+                    """,
+            };
+            await test.RunAsync();
+            await Verify<MisplacedClippingAnalyzer>.AnalyzerAsync("""
+                using System;
+                using System.Threading.Tasks;
+                using static TorchSharp.torch;
+
+                class Trainer
+                {
+                    async Task Train(Func<Task<Tensor>> next, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                    {
+                        for (int i = 0; i < 3; i++)
+                        {
+                            var x = await next();
+                            optimizer.zero_grad();
+                            model.call(x).sum().backward();
+                            optimizer.step();
+                            {|GL1004:nn.utils.clip_grad_norm_(model.parameters(), 1.0)|};
+                        }
+                    }
+                }
+                """);
+        }
+
         [Theory]
         [InlineData("GL1003")]
         [InlineData("GL1004")]
