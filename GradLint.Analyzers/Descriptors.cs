@@ -67,6 +67,22 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "log_softmax(x) = x - logsumexp(x) is computed without forming the probabilities, so it stays finite where softmax underflows to exactly 0 and log(0) = -Inf.");
 
+        internal static readonly DiagnosticDescriptor GL2005_UnboundedExp = Create(
+            "GL2005",
+            "exp of a value that is not bounded above",
+            "'{0}' exponentiates a value with no upper bound: exp overflows to Inf past ~88 in float32, and its gradient with it; bound it first, e.g. '{1}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Info,
+            "exp(x) is Inf for x > 88.7 in float32 (709 in float64); one large logit or log-variance then makes the loss and the gradients Inf. Bound the argument (clamp_max), or compute in log space (logsumexp, log_softmax, softplus).");
+
+        internal static readonly DiagnosticDescriptor GL2008_UnguardedSqrt = Create(
+            "GL2008",
+            "sqrt of a value that is not provably > 0",
+            "'{0}' takes the square root of a value that is not provably > 0: its gradient 1/(2·sqrt(x)) is infinite at 0 (a zero distance, a zero variance); clamp it first, e.g. '{1}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "sqrt(x) is finite at 0 but its gradient is not, so a Euclidean distance between identical points or a zero variance sends Inf or NaN into every gradient behind it. Clamp the argument (x.clamp_min(1e-12)) or add an epsilon inside the square root.");
+
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
     }

@@ -25,6 +25,16 @@ namespace GradLint.Analyzers
 
         public const double DefaultLogEpsilon = 1e-7;
 
+        /// <summary>The epsilon the GL2008 fix clamps a sqrt's argument to (default 1e-12).</summary>
+        public const string SqrtEpsilonKey = "gradlint.sqrt_epsilon";
+
+        public const double DefaultSqrtEpsilon = 1e-12;
+
+        /// <summary>The bound the GL2005 fix clamps an exp's argument to (default 80: exp(80) ≈ 5.5e34 &lt; float32's max).</summary>
+        public const string ExpMaxKey = "gradlint.exp_max";
+
+        public const double DefaultExpMax = 80;
+
         public static ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree)
         {
             if (!options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ClippingMethodsKey, out var value) || string.IsNullOrWhiteSpace(value))
@@ -50,6 +60,10 @@ namespace GradLint.Analyzers
 
         /// <summary>The configured log epsilon, or the default when it is missing or not a finite number &gt; 0.</summary>
         public static double LogEpsilon(AnalyzerConfigOptions options) => PositiveNumber(options, LogEpsilonKey, DefaultLogEpsilon);
+
+        public static double SqrtEpsilon(AnalyzerConfigOptions options) => PositiveNumber(options, SqrtEpsilonKey, DefaultSqrtEpsilon);
+
+        public static double ExpMax(AnalyzerConfigOptions options) => PositiveNumber(options, ExpMaxKey, DefaultExpMax);
 
         private static double PositiveNumber(AnalyzerConfigOptions options, string key, double fallback) =>
             options.TryGetValue(key, out var text)

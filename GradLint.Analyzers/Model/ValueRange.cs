@@ -51,6 +51,8 @@ namespace GradLint.Analyzers.Model
                     return Of(SingleAssignment(local), torch, depth + 1);
                 case IBinaryOperation binary:
                     return OfBinary(binary, torch, depth);
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } negation:
+                    return Of(negation.Operand, torch, depth + 1).IsNonNegative() ? ValueRange.BoundedAbove : ValueRange.Unknown;
                 case IInvocationOperation invocation:
                     return OfCall(invocation, torch, depth);
                 default:
@@ -93,6 +95,13 @@ namespace GradLint.Analyzers.Model
                         : left.IsNonNegative() && right.IsPositive() ? ValueRange.NonNegative
                         : ValueRange.Unknown;
                 case BinaryOperatorKind.Subtract:
+                    // x - x.max(…), x - x.amax(…), x - logsumexp(x): the softmax shift, ≤ 0.
+                    if (Strip(binary.RightOperand) is IInvocationOperation { TargetMethod.Name: "max" or "amax" or "logsumexp" } shift
+                        && IsTorchTensorFunction(shift.TargetMethod, torch) && SameValue(binary.LeftOperand, Input(shift)!))
+                    {
+                        return ValueRange.BoundedAbove;
+                    }
+
                     return left.HasFlag(ValueRange.BoundedAbove) && right.IsNonNegative() ? ValueRange.BoundedAbove : ValueRange.Unknown;
                 default:
                     return ValueRange.Unknown;

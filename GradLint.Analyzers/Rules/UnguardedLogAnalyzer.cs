@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace GradLint.Analyzers.Rules
 {
@@ -10,34 +11,21 @@ namespace GradLint.Analyzers.Rules
     /// <c>log(softmax(…))</c> is left to the more specific GL2002.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class UnguardedLogAnalyzer : InvocationRuleAnalyzer
+    public sealed class UnguardedLogAnalyzer : UnsafeArgumentAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2001_UnguardedLog);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) =>
-            name is "log" or "log_" or "log2" or "log10";
+        private protected override DiagnosticDescriptor Descriptor => Descriptors.GL2001_UnguardedLog;
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
-        {
-            var log = context.Invocation;
-            if (!NumericCalls.IsLog(log, torch) || NumericCalls.SoftmaxArgument(log, torch) is not null)
-            {
-                return;
-            }
+        private protected override bool IsFunction(string name) => name is "log" or "log_" or "log2" or "log10";
 
-            var argument = ValueRangeAnalysis.Input(log);
-            if (argument is null || ValueRangeAnalysis.Of(argument, torch).IsPositive())
-            {
-                return;
-            }
+        private protected override bool IsSafe(ValueRange range) => range.IsPositive();
 
-            var epsilon = GradLintOptions.Literal(GradLintOptions.LogEpsilon(context.Options.AnalyzerConfigOptionsProvider.GetOptions(log.Syntax.SyntaxTree)));
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.GL2001_UnguardedLog,
-                log.Syntax.GetLocation(),
-                log.Syntax.ToString(),
-                $"{argument.Syntax}.clamp_min({epsilon})"));
-        }
+        private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
+            $"clamp_min({GradLintOptions.Literal(GradLintOptions.LogEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
+
+        private protected override bool LeftToOtherRule(IInvocationOperation call, TorchSymbols torch) =>
+            NumericCalls.SoftmaxArgument(call, torch) is not null;
     }
 }

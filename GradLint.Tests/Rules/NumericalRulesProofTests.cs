@@ -56,5 +56,33 @@ namespace GradLint.Tests.Rules
             Assert.True(AllFinite(fixedRun.Value) && AllFinite(fixedRun.Grad));
             Assert.Equal(-120f, fixedRun.Value[0], 3);
         }
+    
+
+        [Fact]
+        public void GL2005_exp_overflows_to_infinity_past_88_and_the_clamp_keeps_value_and_gradient_finite()
+        {
+            var input = new[] { 0f, 100f };
+            var flagged = Run(input, x => x.exp());
+            var fixedRun = Run(input, x => x.clamp_max(80).exp());
+            output.WriteLine($"exp: value [{string.Join(", ", flagged.Value)}], grad [{string.Join(", ", flagged.Grad)}]");
+            output.WriteLine($"clamp_max(80).exp: value [{string.Join(", ", fixedRun.Value)}], grad [{string.Join(", ", fixedRun.Grad)}]");
+
+            Assert.True(float.IsPositiveInfinity(flagged.Value[1]) && float.IsPositiveInfinity(flagged.Grad[1]));
+            Assert.True(AllFinite(fixedRun.Value) && AllFinite(fixedRun.Grad));
+        }
+
+        [Fact]
+        public void GL2008_sqrt_of_zero_has_an_infinite_gradient_and_the_clamp_removes_it()
+        {
+            var input = new[] { 0f, 4f };
+            var flagged = Run(input, v => v.sqrt());
+            var fixedRun = Run(input, v => v.clamp_min(1e-12).sqrt());
+            output.WriteLine($"sqrt: value [{string.Join(", ", flagged.Value)}], grad [{string.Join(", ", flagged.Grad)}]");
+            output.WriteLine($"clamp_min(1e-12).sqrt: value [{string.Join(", ", fixedRun.Value)}], grad [{string.Join(", ", fixedRun.Grad)}]");
+
+            Assert.True(float.IsPositiveInfinity(flagged.Grad[0]));
+            Assert.True(AllFinite(fixedRun.Value) && AllFinite(fixedRun.Grad));
+            Assert.Equal(2f, fixedRun.Value[1]);
+        }
     }
 }

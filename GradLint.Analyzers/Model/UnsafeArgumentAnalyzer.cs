@@ -1,0 +1,50 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// Base of the rules that flag a TorchSharp function applied to a value the value-range analysis
+    /// cannot prove safe for it (log, sqrt: &gt; 0; exp: bounded above). Reported on the call, with the
+    /// clamp that would make it safe in the message.
+    /// </summary>
+    public abstract class UnsafeArgumentAnalyzer : InvocationRuleAnalyzer
+    {
+        private protected abstract DiagnosticDescriptor Descriptor { get; }
+
+        /// <summary>The method names (all forms: <c>x.f()</c>, <c>torch.f(x)</c>, in place <c>x.f_()</c>).</summary>
+        private protected abstract bool IsFunction(string name);
+
+        private protected abstract bool IsSafe(ValueRange range);
+
+        /// <summary>The clamp the message suggests, e.g. <c>clamp_min(1E-07)</c>.</summary>
+        private protected abstract string Clamp(AnalyzerOptions options, SyntaxTree tree);
+
+        /// <summary>A more specific rule reports this call instead.</summary>
+        private protected virtual bool LeftToOtherRule(IInvocationOperation call, TorchSymbols torch) => false;
+
+        private protected sealed override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => IsFunction(name);
+
+        private protected sealed override void Analyze(InvocationContext context, TorchSymbols torch)
+        {
+            var call = context.Invocation;
+            if (!IsFunction(call.TargetMethod.Name) || !ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch) || LeftToOtherRule(call, torch))
+            {
+                return;
+            }
+
+            var argument = ValueRangeAnalysis.Input(call);
+            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch)))
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptor,
+                call.Syntax.GetLocation(),
+                call.Syntax.ToString(),
+                $"{argument.Syntax}.{Clamp(context.Options, call.Syntax.SyntaxTree)}"));
+        }
+    }
+}

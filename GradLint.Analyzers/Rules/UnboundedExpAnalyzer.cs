@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+using GradLint.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradLint.Analyzers.Rules
+{
+    /// <summary>GL2005: <c>exp</c> of a value the value-range analysis cannot prove bounded above (overflow to Inf past ~88 in float32).</summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class UnboundedExpAnalyzer : UnsafeArgumentAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.GL2005_UnboundedExp);
+
+        private protected override DiagnosticDescriptor Descriptor => Descriptors.GL2005_UnboundedExp;
+
+        private protected override bool IsFunction(string name) => name is "exp" or "exp_";
+
+        private protected override bool IsSafe(ValueRange range) => (range & ValueRange.BoundedAbove) != 0;
+
+        private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
+            $"clamp_max({GradLintOptions.Literal(GradLintOptions.ExpMax(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
+    }
+}

@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+using GradLint.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradLint.Analyzers.Rules
+{
+    /// <summary>GL2008: <c>sqrt</c> of a value the value-range analysis cannot prove &gt; 0 (infinite gradient at 0).</summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class UnguardedSqrtAnalyzer : UnsafeArgumentAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.GL2008_UnguardedSqrt);
+
+        private protected override DiagnosticDescriptor Descriptor => Descriptors.GL2008_UnguardedSqrt;
+
+        private protected override bool IsFunction(string name) => name is "sqrt" or "sqrt_";
+
+        private protected override bool IsSafe(ValueRange range) => range.IsPositive();
+
+        private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
+            $"clamp_min({GradLintOptions.Literal(GradLintOptions.SqrtEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
+    }
+}

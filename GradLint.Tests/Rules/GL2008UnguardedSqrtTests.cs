@@ -1,0 +1,70 @@
+using System.Threading.Tasks;
+using GradLint.Analyzers.Rules;
+using GradLint.CodeFixes.Rules;
+using GradLint.Tests.Infrastructure;
+using Xunit;
+using Analyzer = GradLint.Tests.Infrastructure.Verify<GradLint.Analyzers.Rules.UnguardedSqrtAnalyzer>;
+using Fixer = GradLint.Tests.Infrastructure.Verify<GradLint.Analyzers.Rules.UnguardedSqrtAnalyzer, GradLint.CodeFixes.Rules.UnguardedSqrtFixer>;
+
+namespace GradLint.Tests.Rules
+{
+    public class GL2008UnguardedSqrtTests
+    {
+        [Fact]
+        public Task Reports_sqrt_of_values_not_provably_positive_in_every_form()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Distances
+                {
+                    Tensor Euclidean(Tensor a, Tensor b) => {|GL2008:(a - b).pow(2).sum(1).sqrt()|};
+                    Tensor B(Tensor v) => {|GL2008:torch.sqrt(v.var())|};
+                    Tensor C(Tensor v) => {|GL2008:sqrt(v)|};
+                    Tensor D(Tensor v) => {|GL2008:v.sqrt_()|};
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Does_not_report_sqrt_of_values_with_an_epsilon_or_a_clamp()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using static TorchSharp.torch;
+
+                class Distances
+                {
+                    private readonly double eps = 1e-12;
+
+                    Tensor A(Tensor a, Tensor b) => ((a - b).pow(2).sum(1) + 1e-12).sqrt();
+                    Tensor B(Tensor x) => (x * x + eps).sqrt();
+                    Tensor C(Tensor v) => v.var().clamp_min(1e-8).sqrt();
+                    Tensor D(Tensor v) => sqrt(v.abs() + 1);
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Fix_clamps_inside_the_sqrt()
+        {
+            return Fixer.CodeFixAsync("""
+                using static TorchSharp.torch;
+
+                class Distances
+                {
+                    Tensor Euclidean(Tensor a, Tensor b) => {|GL2008:(a - b).pow(2).sum(1).sqrt()|};
+                    Tensor Std(Tensor v) => {|GL2008:sqrt(v.var())|};
+                }
+                """, """
+                using static TorchSharp.torch;
+
+                class Distances
+                {
+                    Tensor Euclidean(Tensor a, Tensor b) => (a - b).pow(2).sum(1).clamp_min(1E-12).sqrt();
+                    Tensor Std(Tensor v) => sqrt(v.var().clamp_min(1E-12));
+                }
+                """);
+        }
+    }
+}
