@@ -67,6 +67,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "log_softmax(x) = x - logsumexp(x) is computed without forming the probabilities, so it stays finite where softmax underflows to exactly 0 and log(0) = -Inf.");
 
+        internal static readonly DiagnosticDescriptor GL2004_PrecisionLoss = Create(
+            "GL2004",
+            "log(1 + x) or exp(x) - 1 instead of log1p / expm1",
+            "'{0}' loses all precision for small x (1 + 1e-8 == 1 in float32, so the result and its gradient are 0 or wrong); use '{1}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "In float32, 1 + x rounds to 1 for |x| < 6e-8, so log(1 + x) is 0 and exp(x) - 1 cancels to 0 where the true values are ≈ x. log1p and expm1 compute them accurately.");
+
         internal static readonly DiagnosticDescriptor GL2005_UnboundedExp = Create(
             "GL2005",
             "exp of a value that is not bounded above",
@@ -82,6 +90,14 @@ namespace GradLint.Analyzers
             Categories.NumericalStability,
             DiagnosticSeverity.Warning,
             "sqrt(x) is finite at 0 but its gradient is not, so a Euclidean distance between identical points or a zero variance sends Inf or NaN into every gradient behind it. Clamp the argument (x.clamp_min(1e-12)) or add an epsilon inside the square root.");
+
+        internal static readonly DiagnosticDescriptor GL2010_NaNEquality = Create(
+            "GL2010",
+            "NaN tested with == or eq",
+            "'{0}' is never true: NaN compares unequal to everything, itself included, so this check never finds a NaN; use '{1}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "IEEE 754 NaN is unequal to every value, NaN included: x == NaN is always false and x != NaN always true, on tensors (elementwise) and on item<T>() results alike. A NaN guard written this way silently lets every NaN through.");
 
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");

@@ -84,5 +84,36 @@ namespace GradLint.Tests.Rules
             Assert.True(AllFinite(fixedRun.Value) && AllFinite(fixedRun.Grad));
             Assert.Equal(2f, fixedRun.Value[1]);
         }
+    
+
+        [Fact]
+        public void GL2004_log_of_one_plus_x_and_exp_minus_one_lose_small_x_entirely()
+        {
+            var input = new[] { 1e-8f };
+            var log = Run(input, x => (1 + x).log());
+            var log1p = Run(input, x => x.log1p());
+            var expm = Run(input, x => x.exp() - 1);
+            var expm1 = Run(input, x => x.expm1());
+            output.WriteLine($"(1 + x).log(): {log.Value[0]:G4}; x.log1p(): {log1p.Value[0]:G4}; x.exp() - 1: {expm.Value[0]:G4}; x.expm1(): {expm1.Value[0]:G4}");
+
+            Assert.Equal(0f, log.Value[0]);
+            Assert.Equal(0f, expm.Value[0]);
+            Assert.Equal(1e-8f, log1p.Value[0], 1e-12f);
+            Assert.Equal(1e-8f, expm1.Value[0], 1e-12f);
+        }
+
+        [Fact]
+        public void GL2010_NaN_never_equals_NaN_and_isnan_finds_it()
+        {
+            using var scope = NewDisposeScope();
+            var x = tensor(new[] { 1f, float.NaN });
+            var equality = (x == float.NaN).data<bool>().ToArray();
+            var isnan = x.isnan().data<bool>().ToArray();
+            output.WriteLine($"x == NaN: [{string.Join(", ", equality)}]; x.isnan(): [{string.Join(", ", isnan)}]");
+
+            Assert.Equal(new[] { false, false }, equality);
+            Assert.Equal(new[] { false, true }, isnan);
+            Assert.False(x[1].item<float>() == float.NaN);
+        }
     }
 }
