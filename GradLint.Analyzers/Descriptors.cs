@@ -83,6 +83,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Info,
             "exp(x) is Inf for x > 88.7 in float32 (709 in float64); one large logit or log-variance then makes the loss and the gradients Inf. Bound the argument (clamp_max), or compute in log space (logsumexp, log_softmax, softplus).");
 
+        internal static readonly DiagnosticDescriptor GL2007_SoftmaxIntoLoss = Create(
+            "GL2007",
+            "softmax output fed to cross_entropy or nll_loss",
+            "'{0}' receives softmax probabilities, but {1}; {2}",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "cross_entropy / CrossEntropyLoss apply log_softmax to logits themselves: given probabilities they apply softmax twice, which squashes the loss and shrinks its gradients. nll_loss / NLLLoss expect log-probabilities: given probabilities the loss has the wrong sign and scale, and log(softmax) would be needed anyway.");
+
         internal static readonly DiagnosticDescriptor GL2008_UnguardedSqrt = Create(
             "GL2008",
             "sqrt of a value that is not provably > 0",

@@ -58,8 +58,13 @@ namespace GradLint.Analyzers.Model
                 : "(" + syntax + ")";
         }
 
-        public static ImmutableDictionary<string, string?> Replacement(string text) =>
-            ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, text);
+        /// <summary>Property key: when present, the fix replaces the diagnostic's first additional location, not its location.</summary>
+        public const string ReplaceAdditionalKey = "gradlint.replace_additional";
+
+        public static ImmutableDictionary<string, string?> Replacement(string text, bool atAdditionalLocation = false) =>
+            atAdditionalLocation
+                ? ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, text).Add(ReplaceAdditionalKey, "true")
+                : ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, text);
 
         /// <summary>The softmax call that <paramref name="log"/> takes the log of, if it does.</summary>
         public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchSymbols torch) =>

@@ -238,6 +238,8 @@ namespace GradLint.Analyzers.Model
         }
 
         // A local assigned exactly once (its initializer); null when it is reassigned anywhere.
+        public static IOperation? SingleAssignmentOf(ILocalReferenceOperation reference) => SingleAssignment(reference);
+
         private static IOperation? SingleAssignment(ILocalReferenceOperation reference)
         {
             var root = (IOperation)reference;

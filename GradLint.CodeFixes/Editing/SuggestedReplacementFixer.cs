@@ -31,8 +31,11 @@ namespace GradLint.CodeFixes.Editing
                 return null;
             }
 
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
-            while (node?.Parent is ExpressionSyntax parent && parent.Span == diagnostic.Location.SourceSpan)
+            var span = diagnostic.Properties.ContainsKey(NumericCalls.ReplaceAdditionalKey) && diagnostic.AdditionalLocations.Count > 0
+                ? diagnostic.AdditionalLocations[0].SourceSpan
+                : diagnostic.Location.SourceSpan;
+            var node = root.FindNode(span, getInnermostNodeForTie: true) as ExpressionSyntax;
+            while (node?.Parent is ExpressionSyntax parent && parent.Span == span)
             {
                 node = parent;
             }

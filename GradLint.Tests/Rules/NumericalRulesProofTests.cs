@@ -115,5 +115,27 @@ namespace GradLint.Tests.Rules
             Assert.Equal(new[] { false, true }, isnan);
             Assert.False(x[1].item<float>() == float.NaN);
         }
+    
+
+        [Fact]
+        public void GL2007_softmax_before_cross_entropy_squashes_the_loss_and_its_gradient()
+        {
+            using var scope = NewDisposeScope();
+            float Loss(bool softmaxFirst, out float gradNorm)
+            {
+                var logits = tensor(new[] { 0f, 8f, -4f }).reshape(1, 3).requires_grad_(true);
+                var loss = nn.functional.cross_entropy(softmaxFirst ? logits.softmax(1) : logits, tensor(new long[] { 0 }));
+                loss.backward();
+                gradNorm = logits.grad!.norm().item<float>();
+                return loss.item<float>();
+            }
+
+            var doubled = Loss(true, out var doubledGrad);
+            var correct = Loss(false, out var correctGrad);
+            output.WriteLine($"cross_entropy(softmax(x)): loss {doubled:F4}, grad norm {doubledGrad:F4}; cross_entropy(x): loss {correct:F4}, grad norm {correctGrad:F4}");
+
+            Assert.True(doubled < correct / 5, "the wrong class is barely penalised when softmax is applied twice");
+            Assert.True(doubledGrad < correctGrad / 10, "and its gradient all but vanishes");
+        }
     }
 }
