@@ -99,6 +99,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "sqrt(x) is finite at 0 but its gradient is not, so a Euclidean distance between identical points or a zero variance sends Inf or NaN into every gradient behind it. Clamp the argument (x.clamp_min(1e-12)) or add an epsilon inside the square root.");
 
+        internal static readonly DiagnosticDescriptor GL2009_UnguardedDivision = Create(
+            "GL2009",
+            "Division by a norm, sum or standard deviation that may be 0",
+            "'{0}' divides by '{1}', which is 0 for an all-zero or constant input: the result is Inf or NaN and so are the gradients; divide by '{2}' instead",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "Normalising by a norm, a sum, a standard deviation or a square root divides by 0 as soon as the input is all zeros or constant (a dead feature, a padded row, a constant batch). Clamp the divisor (d.clamp_min(1e-12)) or add an epsilon.");
+
         internal static readonly DiagnosticDescriptor GL2010_NaNEquality = Create(
             "GL2010",
             "NaN tested with == or eq",

@@ -30,6 +30,11 @@ namespace GradLint.Analyzers
 
         public const double DefaultSqrtEpsilon = 1e-12;
 
+        /// <summary>The epsilon the GL2009 fix clamps a divisor to (default 1e-12).</summary>
+        public const string DivisionEpsilonKey = "gradlint.div_epsilon";
+
+        public const double DefaultDivisionEpsilon = 1e-12;
+
         /// <summary>The bound the GL2005 fix clamps an exp's argument to (default 80: exp(80) ≈ 5.5e34 &lt; float32's max).</summary>
         public const string ExpMaxKey = "gradlint.exp_max";
 
@@ -62,6 +67,8 @@ namespace GradLint.Analyzers
         public static double LogEpsilon(AnalyzerConfigOptions options) => PositiveNumber(options, LogEpsilonKey, DefaultLogEpsilon);
 
         public static double SqrtEpsilon(AnalyzerConfigOptions options) => PositiveNumber(options, SqrtEpsilonKey, DefaultSqrtEpsilon);
+
+        public static double DivisionEpsilon(AnalyzerConfigOptions options) => PositiveNumber(options, DivisionEpsilonKey, DefaultDivisionEpsilon);
 
         public static double ExpMax(AnalyzerConfigOptions options) => PositiveNumber(options, ExpMaxKey, DefaultExpMax);
 

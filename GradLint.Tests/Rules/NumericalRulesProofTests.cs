@@ -137,5 +137,19 @@ namespace GradLint.Tests.Rules
             Assert.True(doubled < correct / 5, "the wrong class is barely penalised when softmax is applied twice");
             Assert.True(doubledGrad < correctGrad / 10, "and its gradient all but vanishes");
         }
+    
+
+        [Fact]
+        public void GL2009_dividing_by_the_norm_of_a_zero_vector_gives_NaN_and_the_clamp_keeps_it_finite()
+        {
+            var input = new[] { 0f, 0f };
+            var flagged = Run(input, x => x / x.norm());
+            var fixedRun = Run(input, x => x / x.norm().clamp_min(1e-12));
+            output.WriteLine($"x / x.norm(): value [{string.Join(", ", flagged.Value)}], grad [{string.Join(", ", flagged.Grad)}]");
+            output.WriteLine($"x / x.norm().clamp_min(1e-12): value [{string.Join(", ", fixedRun.Value)}], grad [{string.Join(", ", fixedRun.Grad)}]");
+
+            Assert.False(AllFinite(flagged.Value) && AllFinite(flagged.Grad));
+            Assert.True(AllFinite(fixedRun.Value) && AllFinite(fixedRun.Grad));
+        }
     }
 }

@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+using GradLint.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Rules
+{
+    /// <summary>
+    /// GL2009: a tensor divided (<c>a / d</c>, <c>a.div(d)</c>, <c>torch.div(a, d)</c>) by a norm, sum,
+    /// standard deviation, variance or square root — inline or through a local assigned once — that
+    /// the value-range analysis cannot prove &gt; 0. Reported on the division; the divisor travels as
+    /// the additional location the fix clamps.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class UnguardedDivisionAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly ImmutableHashSet<string> Reductions = ImmutableHashSet.Create("norm", "vector_norm", "matrix_norm", "std", "var", "sum", "sqrt");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var torch = TorchSymbols.TryCreate(start.Compilation);
+                if (torch is null)
+                {
+                    return;
+                }
+
+                // Operators: only divisions whose divisor is written as a call or a name are bound.
+                start.RegisterSyntaxNodeAction(
+                    c =>
+                    {
+                        var division = (BinaryExpressionSyntax)c.Node;
+                        if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax
+                            && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
+                        {
+                            Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic);
+                        }
+                    },
+                    SyntaxKind.DivideExpression);
+
+                CandidateInvocations.Register(start, static (name, _, _) => name is "div" or "div_" or "true_divide", c =>
+                {
+                    var call = c.Invocation;
+                    if (ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
+                    {
+                        var divisor = call.Instance is not null ? call.Arguments[0].Value : call.Arguments.Length > 1 ? call.Arguments[1].Value : null;
+                        Check(call, divisor, c.Options, torch, c.ReportDiagnostic);
+                    }
+                });
+            });
+        }
+
+        private static void Check(IOperation division, IOperation? divisor, AnalyzerOptions options, TorchSymbols torch, System.Action<Diagnostic> report)
+        {
+            var value = ValueRangeAnalysis.Strip(divisor);
+            if (value is null || !torch.IsTensor(value.Type))
+            {
+                return;
+            }
+
+            var reduction = value is ILocalReferenceOperation local ? ValueRangeAnalysis.Strip(ValueRangeAnalysis.SingleAssignmentOf(local)) : value;
+            if (reduction is not IInvocationOperation call || !Reductions.Contains(call.TargetMethod.Name)
+                || !ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch)
+                || ValueRangeAnalysis.Of(value, torch).IsPositive())
+            {
+                return;
+            }
+
+            var epsilon = GradLintOptions.Literal(GradLintOptions.DivisionEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(division.Syntax.SyntaxTree)));
+            var clamped = $"{NumericCalls.Receiver(value)}.clamp_min({epsilon})";
+            report(Diagnostic.Create(
+                Descriptors.GL2009_UnguardedDivision,
+                division.Syntax.GetLocation(),
+                additionalLocations: new[] { value.Syntax.GetLocation() },
+                properties: NumericCalls.Replacement(clamped, atAdditionalLocation: true),
+                messageArgs: new object[] { division.Syntax.ToString(), value.Syntax.ToString(), clamped }));
+        }
+    }
+}
