@@ -83,6 +83,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Info,
             "exp(x) is Inf for x > 88.7 in float32 (709 in float64); one large logit or log-variance then makes the loss and the gradients Inf. Bound the argument (clamp_max), or compute in log space (logsumexp, log_softmax, softplus).");
 
+        internal static readonly DiagnosticDescriptor GL2006_SigmoidIntoBce = Create(
+            "GL2006",
+            "sigmoid output fed to binary_cross_entropy",
+            "'{0}' applies binary cross-entropy to sigmoid probabilities: for logits beyond about ±17 sigmoid rounds to 0 or 1, the loss saturates and its gradient vanishes (or is NaN); {1}",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "binary_cross_entropy_with_logits / BCEWithLogitsLoss compute the same loss from logits with the log-sum-exp trick: exact for any logit, with gradient sigmoid(x) - y. Sigmoid followed by binary_cross_entropy loses the gradient exactly on the confident mistakes that matter most.");
+
         internal static readonly DiagnosticDescriptor GL2007_SoftmaxIntoLoss = Create(
             "GL2007",
             "softmax output fed to cross_entropy or nll_loss",

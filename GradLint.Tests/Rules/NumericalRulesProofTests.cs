@@ -151,5 +151,25 @@ namespace GradLint.Tests.Rules
             Assert.False(AllFinite(flagged.Value) && AllFinite(flagged.Grad));
             Assert.True(AllFinite(fixedRun.Value) && AllFinite(fixedRun.Grad));
         }
+    
+
+        [Fact]
+        public void GL2006_bce_of_a_saturated_sigmoid_loses_the_gradient_and_with_logits_keeps_it()
+        {
+            using var scope = NewDisposeScope();
+            var target = tensor(new[] { 0f });
+            var x = tensor(new[] { 30f }).requires_grad_(true);
+            var flagged = nn.functional.binary_cross_entropy(x.sigmoid(), target);
+            flagged.backward();
+            var y = tensor(new[] { 30f }).requires_grad_(true);
+            var fixedLoss = nn.functional.binary_cross_entropy_with_logits(y, target);
+            fixedLoss.backward();
+            float flaggedGrad = x.grad!.item<float>(), fixedGrad = y.grad!.item<float>();
+            output.WriteLine($"binary_cross_entropy(sigmoid(30), 0): loss {flagged.item<float>()}, grad {flaggedGrad}; with_logits: loss {fixedLoss.item<float>()}, grad {fixedGrad}");
+
+            Assert.True(!float.IsFinite(flaggedGrad) || System.Math.Abs(flaggedGrad) < 1e-6, "the gradient of a confident mistake vanishes");
+            Assert.Equal(30f, fixedLoss.item<float>(), 3);
+            Assert.Equal(1f, fixedGrad, 4);
+        }
     }
 }
