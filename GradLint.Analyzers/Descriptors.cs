@@ -67,6 +67,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "log_softmax(x) = x - logsumexp(x) is computed without forming the probabilities, so it stays finite where softmax underflows to exactly 0 and log(0) = -Inf.");
 
+        internal static readonly DiagnosticDescriptor GL2003_HandWrittenLogSumExp = Create(
+            "GL2003",
+            "Hand-written log-sum-exp or softmax",
+            "'{0}' {1}: exp overflows to Inf for inputs past ~88 (float32) and the result becomes Inf or NaN; use '{2}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "logsumexp(x, d) and softmax(x, d) subtract the maximum before exponentiating, so they are exact for any input; log(sum(exp(x))) and exp(x) / exp(x).sum(d, keepdim) overflow as soon as one input passes ~88 in float32.");
+
         internal static readonly DiagnosticDescriptor GL2004_PrecisionLoss = Create(
             "GL2004",
             "log(1 + x) or exp(x) - 1 instead of log1p / expm1",

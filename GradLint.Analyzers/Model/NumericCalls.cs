@@ -66,6 +66,55 @@ namespace GradLint.Analyzers.Model
                 ? ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, text).Add(ReplaceAdditionalKey, "true")
                 : ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, text);
 
+        /// <summary>A call of <paramref name="name"/> on Tensor, torch, functional or special.</summary>
+        public static IInvocationOperation? Call(IOperation? operation, string name, TorchSymbols torch) =>
+            ValueRangeAnalysis.Strip(operation) is IInvocationOperation call && call.TargetMethod.Name == name && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch) ? call : null;
+
+        /// <summary>For <c>log(sum(exp(x)))</c>: the sum and the exp; else null.</summary>
+        public static (IInvocationOperation Sum, IInvocationOperation Exp)? LogSumExp(IInvocationOperation log, TorchSymbols torch) =>
+            log.TargetMethod.Name == "log" && Call(ValueRangeAnalysis.Input(log), "sum", torch) is { } sum && Call(ValueRangeAnalysis.Input(sum), "exp", torch) is { } exp
+                ? (sum, exp)
+                : null;
+
+        /// <summary>For <c>exp(x) / exp(x).sum(…)</c> (the same x): the sum on the right; else null.</summary>
+        public static IInvocationOperation? HandWrittenSoftmax(IBinaryOperation division, TorchSymbols torch)
+        {
+            if (division.OperatorKind != BinaryOperatorKind.Divide || Call(division.LeftOperand, "exp", torch) is not { } top
+                || Call(division.RightOperand, "sum", torch) is not { } sum || Call(ValueRangeAnalysis.Input(sum), "exp", torch) is not { } bottom)
+            {
+                return null;
+            }
+
+            var a = ValueRangeAnalysis.Input(top);
+            var b = ValueRangeAnalysis.Input(bottom);
+            return a is not null && b is not null && a.Syntax.ToString() == b.Syntax.ToString() ? sum : null;
+        }
+
+        /// <summary>True when <paramref name="exp"/> is part of a pattern GL2003 reports (it says it better).</summary>
+        public static bool InLogSumExpPattern(IInvocationOperation exp, TorchSymbols torch)
+        {
+            for (var parent = exp.Parent; parent is not null; parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConversionOperation:
+                    case IArgumentOperation:
+                        continue;
+                    case IInvocationOperation { TargetMethod.Name: "sum" } sum when sum.Parent is not null:
+                        var above = sum.Parent;
+                        while (above is IConversionOperation || above is IArgumentOperation) above = above.Parent;
+                        return (above is IInvocationOperation log && LogSumExp(log, torch) is not null)
+                            || (above is IBinaryOperation outer && HandWrittenSoftmax(outer, torch) is not null);
+                    case IBinaryOperation division:
+                        return HandWrittenSoftmax(division, torch) is not null;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>The softmax call that <paramref name="log"/> takes the log of, if it does.</summary>
         public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchSymbols torch) =>
             ValueRangeAnalysis.Strip(ValueRangeAnalysis.Input(log)) is IInvocationOperation inner && IsSoftmax(inner, torch) ? inner : null;

@@ -18,6 +18,10 @@ namespace GradLint.Analyzers.Rules
 
         private protected override bool IsSafe(ValueRange range) => (range & ValueRange.BoundedAbove) != 0;
 
+        // exp inside log(sum(exp(x))) or a hand-written softmax is GL2003's.
+        private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchSymbols torch) =>
+            NumericCalls.InLogSumExpPattern(call, torch);
+
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
             $"clamp_max({GradLintOptions.Literal(GradLintOptions.ExpMax(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
     }

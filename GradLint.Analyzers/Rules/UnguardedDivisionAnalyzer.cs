@@ -42,7 +42,10 @@ namespace GradLint.Analyzers.Rules
                         if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax
                             && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
                         {
-                            Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic);
+                            if (NumericCalls.HandWrittenSoftmax(op, torch) is null)   // GL2003's
+                            {
+                                Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic);
+                            }
                         }
                     },
                     SyntaxKind.DivideExpression);

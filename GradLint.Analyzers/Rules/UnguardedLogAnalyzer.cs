@@ -25,8 +25,10 @@ namespace GradLint.Analyzers.Rules
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
             $"clamp_min({GradLintOptions.Literal(GradLintOptions.LogEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
 
-        // log(softmax(…)) is GL2002's, log(1 + x) is GL2004's.
+        // log(softmax(…)) is GL2002's, log(sum(exp(…))) GL2003's, log(1 + x) GL2004's.
         private protected override bool LeftToOtherRule(IInvocationOperation call, TorchSymbols torch) =>
-            NumericCalls.SoftmaxArgument(call, torch) is not null || (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(ValueRangeAnalysis.Input(call)) is not null);
+            NumericCalls.SoftmaxArgument(call, torch) is not null
+            || NumericCalls.LogSumExp(call, torch) is not null
+            || (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(ValueRangeAnalysis.Input(call)) is not null);
     }
 }

@@ -171,5 +171,24 @@ namespace GradLint.Tests.Rules
             Assert.Equal(30f, fixedLoss.item<float>(), 3);
             Assert.Equal(1f, fixedGrad, 4);
         }
+    
+
+        [Fact]
+        public void GL2003_hand_written_log_sum_exp_and_softmax_overflow_where_the_library_functions_do_not()
+        {
+            var input = new[] { 100f, 0f };
+            var logSumExp = Run(input, x => x.exp().sum(0, true).log());
+            var library = Run(input, x => x.logsumexp(0, true));
+            var softmax = Run(input, x => x.exp() / x.exp().sum(0, true));
+            var librarySoftmax = Run(input, x => x.softmax(0));
+            output.WriteLine($"log(sum(exp(x))): value [{string.Join(", ", logSumExp.Value)}], grad [{string.Join(", ", logSumExp.Grad)}]; logsumexp: value [{string.Join(", ", library.Value)}], grad [{string.Join(", ", library.Grad)}]");
+            output.WriteLine($"exp(x)/sum(exp(x)): value [{string.Join(", ", softmax.Value)}]; softmax: value [{string.Join(", ", librarySoftmax.Value)}]");
+
+            Assert.False(AllFinite(logSumExp.Value) && AllFinite(logSumExp.Grad));
+            Assert.False(AllFinite(softmax.Value));
+            Assert.True(AllFinite(library.Value) && AllFinite(library.Grad));
+            Assert.True(AllFinite(librarySoftmax.Value) && AllFinite(librarySoftmax.Grad));
+            Assert.Equal(100f, library.Value[0], 3);
+        }
     }
 }

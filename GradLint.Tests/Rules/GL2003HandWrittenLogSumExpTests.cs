@@ -1,0 +1,85 @@
+using System.Threading.Tasks;
+using GradLint.Analyzers.Rules;
+using GradLint.Tests.Infrastructure;
+using Xunit;
+using Analyzer = GradLint.Tests.Infrastructure.Verify<GradLint.Analyzers.Rules.HandWrittenLogSumExpAnalyzer>;
+using Fixer = GradLint.Tests.Infrastructure.Verify<GradLint.Analyzers.Rules.HandWrittenLogSumExpAnalyzer, GradLint.CodeFixes.Rules.HandWrittenLogSumExpFixer>;
+
+namespace GradLint.Tests.Rules
+{
+    public class GL2003HandWrittenLogSumExpTests
+    {
+        [Fact]
+        public Task Reports_log_sum_exp_and_hand_written_softmax_in_every_form()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => {|GL2003:x.exp().sum(1).log()|};
+                    Tensor B(Tensor x) => {|GL2003:torch.log(torch.exp(x).sum(1, true))|};
+                    Tensor C(Tensor x) => {|GL2003:log(exp(x).sum())|};
+                    Tensor D(Tensor x) => {|GL2003:x.exp() / x.exp().sum(1, true)|};
+                    Tensor E(Tensor x) => {|GL2003:exp(x) / exp(x).sum(-1, keepdim: true)|};
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Does_not_report_logsumexp_softmax_or_other_divisions()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => x.logsumexp(1) + x.softmax(1);
+                    Tensor B(Tensor x, Tensor y) => x.exp() / y.exp().sum(1, true);
+                    Tensor C(Tensor x) => x.abs().sum(1).log();
+                }
+                """);
+        }
+
+        [Fact]
+        public async Task The_more_general_rules_stay_silent_on_these_patterns()
+        {
+            const string source = """
+                using static TorchSharp.torch;
+
+                public static class Losses
+                {
+                    public static Tensor A(Tensor x) => x.exp().sum(1).log();
+                    public static Tensor B(Tensor x) => x.exp() / x.exp().sum(1, true);
+                }
+                """;
+            var ids = System.Linq.Enumerable.Select(await Compile.AllDiagnosticsAsync(Compile.Create(false, source)), d => d.Id);
+            Assert.Equal(new[] { "GL2003", "GL2003" }, ids);
+        }
+
+        [Fact]
+        public Task Fix_uses_logsumexp_and_softmax()
+        {
+            return Fixer.CodeFixAsync("""
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => -{|GL2003:x.exp().sum(1, true).log()|};
+                    Tensor B(Tensor x) => {|GL2003:x.exp().sum().log()|};
+                    Tensor C(Tensor a, Tensor b) => {|GL2003:(a - b).exp() / (a - b).exp().sum(1, true)|};
+                }
+                """, """
+                using static TorchSharp.torch;
+
+                class Losses
+                {
+                    Tensor A(Tensor x) => -x.logsumexp(1, true);
+                    Tensor B(Tensor x) => x.flatten().logsumexp(0);
+                    Tensor C(Tensor a, Tensor b) => (a - b).softmax(1);
+                }
+                """);
+        }
+    }
+}
