@@ -90,6 +90,54 @@ namespace GradLint.Analyzers.Model
             return a is not null && b is not null && a.Syntax.ToString() == b.Syntax.ToString() ? sum : null;
         }
 
+        /// <summary>True when <paramref name="exp"/> is the left operand of <c>exp(x) - 1</c> (GL2004's).</summary>
+        public static bool InExpMinusOne(IInvocationOperation exp)
+        {
+            var parent = exp.Parent;
+            while (parent is IConversionOperation) parent = parent.Parent;
+            return parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } minus
+                && ValueRangeAnalysis.Strip(minus.LeftOperand) == exp && IsOne(minus.RightOperand);
+        }
+
+        /// <summary>
+        /// True inside <c>using (torch.no_grad())</c> / <c>using var _ = no_grad();</c> (or
+        /// inference_mode) in the same function: no gradient flows there.
+        /// </summary>
+        public static bool UnderNoGrad(IOperation operation)
+        {
+            for (var node = operation.Syntax.Parent; node is not null; node = node.Parent)
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.UsingStatementSyntax usingStatement && IsNoGrad(usingStatement.Expression ?? (SyntaxNode?)usingStatement.Declaration))
+                {
+                    return true;
+                }
+
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax block)
+                {
+                    foreach (var statement in block.Statements)
+                    {
+                        if (statement.SpanStart >= operation.Syntax.SpanStart) break;
+                        if (statement is Microsoft.CodeAnalysis.CSharp.Syntax.LocalDeclarationStatementSyntax declaration
+                            && declaration.UsingKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.UsingKeyword) && IsNoGrad(declaration))
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsNoGrad(SyntaxNode? node) =>
+            node is not null && System.Linq.Enumerable.Any(node.DescendantNodesAndSelf(), n => n is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call
+                && CandidateInvocations.InvokedName(call) is "no_grad" or "inference_mode");
+
         /// <summary>True when <paramref name="exp"/> is part of a pattern GL2003 reports (it says it better).</summary>
         public static bool InLogSumExpPattern(IInvocationOperation exp, TorchSymbols torch)
         {

@@ -121,11 +121,11 @@ namespace GradLint.Analyzers.Model
             {
                 case "clamp_min":
                 case "clamp_min_":
-                    return FromMin(Constant(Argument(call, "min"))) | (inner & ValueRange.BoundedAbove);
+                    return FromMinArgument(Argument(call, "min"), torch) | (inner & ValueRange.BoundedAbove);
                 case "clamp":
                 case "clamp_":
                 case "clip":
-                    return FromMin(Constant(Argument(call, "min"))) | (Argument(call, "max") is { } max && Constant(max) is double ? ValueRange.BoundedAbove : 0);
+                    return FromMinArgument(Argument(call, "min"), torch) | (Argument(call, "max") is { } max && Constant(max) is double ? ValueRange.BoundedAbove : 0);
                 case "clamp_max":
                 case "clamp_max_":
                     return ValueRange.BoundedAbove | (inner & ValueRange.Positive);
@@ -164,6 +164,11 @@ namespace GradLint.Analyzers.Model
                     return ValueRange.Unknown;
             }
         }
+
+        // A constant lower bound proves what it proves; a lower bound given by a plain number the
+        // analysis cannot see (`clamp(x, min: amin)`) is how a positive floor is written: trust it.
+        private static ValueRange FromMinArgument(IOperation? min, TorchSymbols torch) =>
+            Constant(min) is double value ? FromMin(value) : min is not null && IsUnknownScalar(min, torch) ? ValueRange.Positive : ValueRange.Unknown;
 
         private static ValueRange FromMin(double? min) =>
             min is double m ? (m > 0 ? ValueRange.Positive : m >= 0 ? ValueRange.NonNegative : ValueRange.Unknown) : ValueRange.Unknown;

@@ -18,6 +18,10 @@ namespace GradLint.Analyzers.Rules
 
         private protected override bool IsSafe(ValueRange range) => range.IsPositive();
 
+        // sqrt(0) = 0 is a fine value; the hazard is the gradient, and none flows under no_grad.
+        private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchSymbols torch) =>
+            NumericCalls.UnderNoGrad(call);
+
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
             $"clamp_min({GradLintOptions.Literal(GradLintOptions.SqrtEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
     }
