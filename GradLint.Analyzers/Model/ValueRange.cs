@@ -154,6 +154,18 @@ namespace GradLint.Analyzers.Model
                 case "sum":
                 case "mean":
                     return inner & ValueRange.Positive;
+                case "add":
+                case "add_":
+                    // x.add(c) / torch.add(x, c): as x + c.
+                    var addend = call.Instance is not null ? (call.Arguments.Length > 0 ? call.Arguments[0].Value : null) : (call.Arguments.Length > 1 ? call.Arguments[1].Value : null);
+                    var other2 = Of(addend, torch, depth + 1);
+                    if ((inner.IsNonNegative() && other2.IsPositive()) || (inner.IsPositive() && other2.IsNonNegative())
+                        || (inner.IsNonNegative() && addend is not null && IsUnknownScalar(addend, torch)))
+                    {
+                        return ValueRange.Positive;
+                    }
+
+                    return inner.IsNonNegative() && other2.IsNonNegative() ? ValueRange.NonNegative : ValueRange.Unknown;
                 case "maximum":
                     var other = Of(Argument(call, "other"), torch, depth + 1);
                     return (inner | other) & ValueRange.Positive;

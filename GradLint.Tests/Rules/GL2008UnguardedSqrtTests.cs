@@ -41,6 +41,8 @@ namespace GradLint.Tests.Rules
                     Tensor B(Tensor x) => (x * x + eps).sqrt();
                     Tensor C(Tensor v) => v.var().clamp_min(1e-8).sqrt();
                     Tensor D(Tensor v) => sqrt(v.abs() + 1);
+                    Tensor E(Tensor a, Tensor b) => (a - b).pow(2).sum(1).add(1e-12).sqrt();
+                    Tensor F(Tensor a) => add(a.square(), eps).sqrt();
                 }
                 """);
         }

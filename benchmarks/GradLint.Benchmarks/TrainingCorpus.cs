@@ -6,7 +6,9 @@ namespace GradLint.Benchmarks
 {
     /// <summary>
     /// Generates realistic TorchSharp training files: a model class (layers, forward with a dispose
-    /// scope), data generation, evaluation, and a training loop in one of several shapes — correct,
+    /// scope), data generation, evaluation, a custom loss and numerical helpers (log of
+    /// probabilities, normalisation, log-sum-exp, binary cross-entropy; each safe or risky), and a
+    /// training loop in one of several shapes — correct,
     /// no zero_grad, no clipping, misplaced zero_grad, clipping after step, gradient accumulation,
     /// LBFGS — with names and sizes varied by a fixed seed.
     /// </summary>
@@ -33,6 +35,10 @@ namespace GradLint.Benchmarks
             var opt = Optimizers[random.Next(Optimizers.Length)];
             var hidden = 16 << random.Next(4);
             var shape = random.Next(7);
+            var logTerm = new[] { "probabilities.clamp_min(1e-7).log()", "probabilities.log()", "logits.log_softmax(1)" }[random.Next(3)];
+            var divisor = random.Next(2) == 0 ? "(features.norm() + 1e-8)" : "features.norm()";
+            var logSumExp = random.Next(2) == 0 ? "logits.logsumexp(1, true)" : "logits.exp().sum(1, true).log()";
+            var bce = random.Next(2) == 0 ? "binary_cross_entropy_with_logits(logits, target)" : "binary_cross_entropy(logits.sigmoid(), target)";
             var sb = new StringBuilder();
             sb.Append($$"""
                 using System;
@@ -91,6 +97,17 @@ namespace GradLint.Benchmarks
                             var mse = (prediction - target).pow(2).mean();
                             var l1 = (prediction - target).abs().mean();
                             return mse + weight * l1;
+                        }
+
+                        public static Tensor Numerics(Tensor logits, Tensor target, Tensor features)
+                        {
+                            var probabilities = logits.softmax(1);
+                            var nll = -(target * {{logTerm}}).sum(1).mean();
+                            var normalized = features / {{divisor}};
+                            var lse = {{logSumExp}};
+                            var bce = nn.functional.{{bce}};
+                            var distance = (features - normalized).pow(2).sum(1).add(1e-12).sqrt();
+                            return nll + normalized.mean() + lse.mean() + bce + distance.mean();
                         }
 
                         public static IEnumerable<(Tensor X, Tensor Y)> Batches(Tensor x, Tensor y, int batch)
