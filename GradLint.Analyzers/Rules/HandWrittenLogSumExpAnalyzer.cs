@@ -14,56 +14,45 @@ namespace GradLint.Analyzers.Rules
     /// <c>x.softmax(d)</c> when the sum names one dimension (and, for softmax, keeps it).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class HandWrittenLogSumExpAnalyzer : DiagnosticAnalyzer
+    public sealed class HandWrittenLogSumExpAnalyzer : TorchRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2003_HandWrittenLogSumExp);
 
-        public override void Initialize(AnalysisContext context)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
         {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
+            CandidateInvocations.Register(start, static (name, _, _) => name == "log", c =>
             {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
+                if (NumericCalls.LogSumExp(c.Invocation, torch) is { } pattern)
                 {
-                    return;
+                    var x = ValueRangeAnalysis.Input(pattern.Exp)!;
+                    var dim = ValueRangeAnalysis.Argument(pattern.Sum, "dim");
+                    var keep = ValueRangeAnalysis.Argument(pattern.Sum, "keepdim");
+                    var fix = dim is null
+                        ? (pattern.Sum.Arguments.Length == 0 || AllDefault(pattern.Sum) ? $"{NumericCalls.Receiver(x)}.flatten().logsumexp(0)" : null)
+                        : $"{NumericCalls.Receiver(x)}.logsumexp({dim.Syntax}{(keep is null ? "" : ", " + keep.Syntax)})";
+                    Report(c.ReportDiagnostic, c.Invocation, "computes log(sum(exp(…))) by hand", fix ?? "logsumexp(x, dim)", fix);
                 }
-
-                CandidateInvocations.Register(start, static (name, _, _) => name == "log", c =>
-                {
-                    if (NumericCalls.LogSumExp(c.Invocation, torch) is { } pattern)
-                    {
-                        var x = ValueRangeAnalysis.Input(pattern.Exp)!;
-                        var dim = ValueRangeAnalysis.Argument(pattern.Sum, "dim");
-                        var keep = ValueRangeAnalysis.Argument(pattern.Sum, "keepdim");
-                        var fix = dim is null
-                            ? (pattern.Sum.Arguments.Length == 0 || AllDefault(pattern.Sum) ? $"{NumericCalls.Receiver(x)}.flatten().logsumexp(0)" : null)
-                            : $"{NumericCalls.Receiver(x)}.logsumexp({dim.Syntax}{(keep is null ? "" : ", " + keep.Syntax)})";
-                        Report(c.ReportDiagnostic, c.Invocation, "computes log(sum(exp(…))) by hand", fix ?? "logsumexp(x, dim)", fix);
-                    }
-                });
-
-                start.RegisterSyntaxNodeAction(
-                    c =>
-                    {
-                        var division = (BinaryExpressionSyntax)c.Node;
-                        if (division.Left is not InvocationExpressionSyntax || division.Right is not InvocationExpressionSyntax
-                            || c.SemanticModel.GetOperation(division, c.CancellationToken) is not IBinaryOperation op
-                            || NumericCalls.HandWrittenSoftmax(op, torch) is not { } sum)
-                        {
-                            return;
-                        }
-
-                        var x = ValueRangeAnalysis.Input(NumericCalls.Call(op.LeftOperand, "exp", torch)!)!;
-                        var dim = ValueRangeAnalysis.Argument(sum, "dim");
-                        var keep = ValueRangeAnalysis.Strip(ValueRangeAnalysis.Argument(sum, "keepdim"))?.ConstantValue;
-                        var fix = dim is not null && keep is { HasValue: true, Value: true } ? $"{NumericCalls.Receiver(x)}.softmax({dim.Syntax})" : null;
-                        Report(c.ReportDiagnostic, op, "is a softmax written by hand", fix ?? "softmax(x, dim)", fix);
-                    },
-                    SyntaxKind.DivideExpression);
             });
+
+            start.RegisterSyntaxNodeAction(
+                c =>
+                {
+                    var division = (BinaryExpressionSyntax)c.Node;
+                    if (division.Left is not InvocationExpressionSyntax || division.Right is not InvocationExpressionSyntax
+                        || c.SemanticModel.GetOperation(division, c.CancellationToken) is not IBinaryOperation op
+                        || NumericCalls.HandWrittenSoftmax(op, torch) is not { } sum)
+                    {
+                        return;
+                    }
+
+                    var x = ValueRangeAnalysis.Input(NumericCalls.Call(op.LeftOperand, "exp", torch)!)!;
+                    var dim = ValueRangeAnalysis.Argument(sum, "dim");
+                    var keep = ValueRangeAnalysis.Strip(ValueRangeAnalysis.Argument(sum, "keepdim"))?.ConstantValue;
+                    var fix = dim is not null && keep is { HasValue: true, Value: true } ? $"{NumericCalls.Receiver(x)}.softmax({dim.Syntax})" : null;
+                    Report(c.ReportDiagnostic, op, "is a softmax written by hand", fix ?? "softmax(x, dim)", fix);
+                },
+                SyntaxKind.DivideExpression);
         }
 
         private static bool AllDefault(IInvocationOperation call)

@@ -14,43 +14,32 @@ namespace GradLint.Analyzers.Rules
     /// (NaN comparisons of other plain numbers are CA2242's.)
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class NaNEqualityAnalyzer : DiagnosticAnalyzer
+    public sealed class NaNEqualityAnalyzer : TorchRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2010_NaNEquality);
 
-        public override void Initialize(AnalysisContext context)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
         {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
-            {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
+            // Operators: only comparisons that mention NaN in their text are bound.
+            start.RegisterSyntaxNodeAction(
+                c =>
                 {
-                    return;
-                }
-
-                // Operators: only comparisons that mention NaN in their text are bound.
-                start.RegisterSyntaxNodeAction(
-                    c =>
+                    var comparison = (BinaryExpressionSyntax)c.Node;
+                    if (!MentionsNaN(comparison.Left) && !MentionsNaN(comparison.Right))
                     {
-                        var comparison = (BinaryExpressionSyntax)c.Node;
-                        if (!MentionsNaN(comparison.Left) && !MentionsNaN(comparison.Right))
-                        {
-                            return;
-                        }
+                        return;
+                    }
 
-                        if (c.SemanticModel.GetOperation(comparison, c.CancellationToken) is IBinaryOperation op)
-                        {
-                            AnalyzeComparison(op, torch, c.ReportDiagnostic);
-                        }
-                    },
-                    SyntaxKind.EqualsExpression,
-                    SyntaxKind.NotEqualsExpression);
+                    if (c.SemanticModel.GetOperation(comparison, c.CancellationToken) is IBinaryOperation op)
+                    {
+                        AnalyzeComparison(op, torch, c.ReportDiagnostic);
+                    }
+                },
+                SyntaxKind.EqualsExpression,
+                SyntaxKind.NotEqualsExpression);
 
-                CandidateInvocations.Register(start, static (name, _, _) => name is "eq" or "ne", c => AnalyzeCall(c, torch));
-            });
+            CandidateInvocations.Register(start, static (name, _, _) => name is "eq" or "ne", c => AnalyzeCall(c, torch));
         }
 
         private static bool MentionsNaN(ExpressionSyntax side) =>

@@ -15,50 +15,39 @@ namespace GradLint.Analyzers.Rules
     /// the additional location the fix clamps.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class UnguardedDivisionAnalyzer : DiagnosticAnalyzer
+    public sealed class UnguardedDivisionAnalyzer : TorchRuleAnalyzer
     {
         private static readonly ImmutableHashSet<string> Reductions = ImmutableHashSet.Create("norm", "vector_norm", "matrix_norm", "std", "var", "sum", "sqrt");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision);
 
-        public override void Initialize(AnalysisContext context)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
         {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
-            {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
-                if (torch is null)
+            // Operators: only divisions whose divisor is written as a call or a name are bound.
+            start.RegisterSyntaxNodeAction(
+                c =>
                 {
-                    return;
-                }
-
-                // Operators: only divisions whose divisor is written as a call or a name are bound.
-                start.RegisterSyntaxNodeAction(
-                    c =>
+                    var division = (BinaryExpressionSyntax)c.Node;
+                    if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax
+                        && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
                     {
-                        var division = (BinaryExpressionSyntax)c.Node;
-                        if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax
-                            && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
+                        if (NumericCalls.HandWrittenSoftmax(op, torch) is null)   // GL2003's
                         {
-                            if (NumericCalls.HandWrittenSoftmax(op, torch) is null)   // GL2003's
-                            {
-                                Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic);
-                            }
+                            Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic);
                         }
-                    },
-                    SyntaxKind.DivideExpression);
-
-                CandidateInvocations.Register(start, static (name, _, _) => name is "div" or "div_" or "true_divide", c =>
-                {
-                    var call = c.Invocation;
-                    if (ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
-                    {
-                        var divisor = call.Instance is not null ? call.Arguments[0].Value : call.Arguments.Length > 1 ? call.Arguments[1].Value : null;
-                        Check(call, divisor, c.Options, torch, c.ReportDiagnostic);
                     }
-                });
+                },
+                SyntaxKind.DivideExpression);
+
+            CandidateInvocations.Register(start, static (name, _, _) => name is "div" or "div_" or "true_divide", c =>
+            {
+                var call = c.Invocation;
+                if (ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
+                {
+                    var divisor = call.Instance is not null ? call.Arguments[0].Value : call.Arguments.Length > 1 ? call.Arguments[1].Value : null;
+                    Check(call, divisor, c.Options, torch, c.ReportDiagnostic);
+                }
             });
         }
 

@@ -51,12 +51,7 @@ namespace GradLint.CodeFixes.Editing
             return new ExpressionReplacement(argument, clamped.WithTriviaFrom(argument));
         }
 
-        protected sealed override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key)
-        {
-            foreach (var plan in plans.GroupBy(p => p.Original).Select(g => g.First()))
-            {
-                editor.ReplaceNode(plan.Original, plan.Replacement);
-            }
-        }
+        protected sealed override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>
+            ExpressionReplacement.ApplyAll(editor, plans);
     }
 }

@@ -16,6 +16,15 @@ namespace GradLint.CodeFixes.Editing
         internal ExpressionSyntax Original { get; }
         internal ExpressionSyntax Replacement { get; }
 
+        /// <summary>Applies each planned replacement once (Fix All may plan the same one twice).</summary>
+        internal static void ApplyAll(Microsoft.CodeAnalysis.Editing.SyntaxEditor editor, System.Collections.Generic.IEnumerable<ExpressionReplacement> plans)
+        {
+            foreach (var plan in System.Linq.Enumerable.Select(System.Linq.Enumerable.GroupBy(plans, p => p.Original), g => System.Linq.Enumerable.First(g)))
+            {
+                editor.ReplaceNode(plan.Original, plan.Replacement);
+            }
+        }
+
         /// <summary><paramref name="expression"/> as the receiver of a member access: parenthesized unless it is already primary.</summary>
         internal static ExpressionSyntax AsReceiver(ExpressionSyntax expression) =>
             expression is IdentifierNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ElementAccessExpressionSyntax or ParenthesizedExpressionSyntax or ThisExpressionSyntax

@@ -55,12 +55,7 @@ namespace GradLint.CodeFixes.Editing
             return new ExpressionReplacement(node, replacement.WithTriviaFrom(node));
         }
 
-        protected sealed override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key)
-        {
-            foreach (var plan in plans.GroupBy(p => p.Original).Select(g => g.First()))
-            {
-                editor.ReplaceNode(plan.Original, plan.Replacement);
-            }
-        }
+        protected sealed override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>
+            ExpressionReplacement.ApplyAll(editor, plans);
     }
 }

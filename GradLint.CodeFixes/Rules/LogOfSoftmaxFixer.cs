@@ -60,12 +60,7 @@ namespace GradLint.CodeFixes.Rules
             return new ExpressionReplacement(call, replacement.WithTriviaFrom(call));
         }
 
-        protected override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key)
-        {
-            foreach (var plan in plans.GroupBy(p => p.Original).Select(g => g.First()))
-            {
-                editor.ReplaceNode(plan.Original, plan.Replacement);
-            }
-        }
+        protected override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>
+            ExpressionReplacement.ApplyAll(editor, plans);
     }
 }

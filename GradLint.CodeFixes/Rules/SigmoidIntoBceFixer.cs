@@ -61,12 +61,7 @@ namespace GradLint.CodeFixes.Rules
             return new ExpressionReplacement(call, renamed);
         }
 
-        protected override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key)
-        {
-            foreach (var plan in plans.GroupBy(p => p.Original).Select(g => g.First()))
-            {
-                editor.ReplaceNode(plan.Original, plan.Replacement);
-            }
-        }
+        protected override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>
+            ExpressionReplacement.ApplyAll(editor, plans);
     }
 }

@@ -1,0 +1,29 @@
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// Base of every GradLint rule: concurrent, silent on generated code, TorchSharp's symbols
+    /// resolved once per compilation, and nothing registered when the compilation does not
+    /// reference TorchSharp (zero cost for other projects).
+    /// </summary>
+    public abstract class TorchRuleAnalyzer : DiagnosticAnalyzer
+    {
+        public sealed override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var torch = TorchSymbols.TryCreate(start.Compilation);
+                if (torch is not null)
+                {
+                    Register(start, torch);
+                }
+            });
+        }
+
+        /// <summary>Registers the rule's actions for a compilation that references TorchSharp.</summary>
+        private protected abstract void Register(CompilationStartAnalysisContext start, TorchSymbols torch);
+    }
+}
