@@ -37,6 +37,21 @@ namespace GradLint.Tests.Infrastructure
         }
 
         /// <summary>
+        /// Compiles <paramref name="source"/>, applies <paramref name="fixer"/> to every
+        /// <paramref name="fixedId"/> report as a user accepting each light bulb would, compiles the
+        /// result, and asserts the fix introduced nothing (<see cref="AssertFixIntroducesNothing"/>).
+        /// </summary>
+        public static async Task<(string FixedSource, ImmutableArray<Diagnostic> After)> ApplyFixesAndCompareAsync(
+            string source, DiagnosticAnalyzer analyzer, Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider fixer, string fixedId)
+        {
+            var before = await AllDiagnosticsAsync(Create(false, source));
+            var fixedSource = await CodeFixRunner.ApplyAllAsync(source, analyzer, fixer);
+            var after = await AllDiagnosticsAsync(Create(false, fixedSource));
+            AssertFixIntroducesNothing(before, after, fixedId);
+            return (fixedSource, after);
+        }
+
+        /// <summary>
         /// The fix removed every <paramref name="fixedId"/> report, and everything reported after the
         /// fix (compiler errors and warnings, GradLint rules) was already reported before it.
         /// </summary>

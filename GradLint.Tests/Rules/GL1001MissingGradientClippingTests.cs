@@ -610,10 +610,7 @@ namespace GradLint.Tests.Rules
                     }
                 }
                 """;
-            var before = await Compile.AllDiagnosticsAsync(Compile.Create(false, source));
-            var fixedSource = await CodeFixRunner.ApplyAllAsync(source, new MissingGradientClippingAnalyzer(), new MissingGradientClippingFixer());
-            var after = await Compile.AllDiagnosticsAsync(Compile.Create(false, fixedSource));
-            Compile.AssertFixIntroducesNothing(before, after, "GL1001");
+            var (_, after) = await Compile.ApplyFixesAndCompareAsync(source, new MissingGradientClippingAnalyzer(), new MissingGradientClippingFixer(), "GL1001");
             Assert.Empty(after);
         }
     }

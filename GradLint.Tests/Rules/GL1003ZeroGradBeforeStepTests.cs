@@ -257,10 +257,7 @@ namespace GradLint.Tests.Rules
                     }
                 }
                 """;
-            var before = await Compile.AllDiagnosticsAsync(Compile.Create(false, source));
-            var fixedSource = await CodeFixRunner.ApplyAllAsync(source, new ZeroGradBeforeStepAnalyzer(), new ZeroGradBeforeStepFixer());
-            var after = await Compile.AllDiagnosticsAsync(Compile.Create(false, fixedSource));
-            Compile.AssertFixIntroducesNothing(before, after, "GL1003");
+            var (_, after) = await Compile.ApplyFixesAndCompareAsync(source, new ZeroGradBeforeStepAnalyzer(), new ZeroGradBeforeStepFixer(), "GL1003");
             Assert.Empty(after);
         }
     }

@@ -193,10 +193,7 @@ namespace GradLint.Tests.Rules
                     }
                 }
                 """;
-            var before = await Compile.AllDiagnosticsAsync(Compile.Create(false, source));
-            var fixedSource = await CodeFixRunner.ApplyAllAsync(source, new MisplacedClippingAnalyzer(), new MisplacedClippingFixer());
-            var after = await Compile.AllDiagnosticsAsync(Compile.Create(false, fixedSource));
-            Compile.AssertFixIntroducesNothing(before, after, "GL1004");
+            var (_, after) = await Compile.ApplyFixesAndCompareAsync(source, new MisplacedClippingAnalyzer(), new MisplacedClippingFixer(), "GL1004");
             Assert.Empty(after);
         }
     }

@@ -112,11 +112,8 @@ namespace GradLint.Tests.Rules
                         -(target * probabilities.log()).sum(1).mean();
                 }
                 """;
-            var before = await Compile.AllDiagnosticsAsync(Compile.Create(false, source));
-            var fixedSource = await CodeFixRunner.ApplyAllAsync(source, new UnguardedLogAnalyzer(), new UnguardedLogFixer());
+            var (fixedSource, after) = await Compile.ApplyFixesAndCompareAsync(source, new UnguardedLogAnalyzer(), new UnguardedLogFixer(), "GL2001");
             Assert.Contains("probabilities.clamp_min(1E-07).log()", fixedSource);
-            var after = await Compile.AllDiagnosticsAsync(Compile.Create(false, fixedSource));
-            Compile.AssertFixIntroducesNothing(before, after, "GL2001");
             Assert.Empty(after);
         }
     }
