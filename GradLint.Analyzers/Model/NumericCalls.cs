@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -166,5 +167,65 @@ namespace GradLint.Analyzers.Model
         /// <summary>The softmax call that <paramref name="log"/> takes the log of, if it does.</summary>
         public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchSymbols torch) =>
             ValueRangeAnalysis.Strip(ValueRangeAnalysis.Input(log)) is IInvocationOperation inner && IsSoftmax(inner, torch) ? inner : null;
+
+        private static readonly ImmutableHashSet<string> HostReads = ImmutableHashSet.Create(
+            "item", "ToDouble", "ToSingle", "ToInt32", "ToInt64", "ToBoolean", "ToArray", "data", "ToString", "str", "print");
+
+        /// <summary>
+        /// True when every use of <paramref name="value"/>'s result, through tensor operations and
+        /// locals (also <c>var (a, b) = linalg.eigh(m)</c>), ends in a read back to the host
+        /// (<c>ToDouble()</c>, <c>item&lt;T&gt;()</c>, <c>ToArray</c>…): it cannot reach a loss, so no gradient flows back through it.
+        /// </summary>
+        public static bool OnlyReadOnHost(IOperation value, TorchSymbols torch) => OnlyReadOnHost(value, torch, 0);
+
+        private static bool OnlyReadOnHost(IOperation value, TorchSymbols torch, int depth)
+        {
+            if (depth > 8)
+            {
+                return false;
+            }
+
+            var current = value;
+            for (var parent = current.Parent; parent is not null; current = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConversionOperation:
+                    case IParenthesizedOperation:
+                    case IArgumentOperation:
+                    case IBinaryOperation:
+                    case IUnaryOperation:
+                    case IPropertyReferenceOperation { Property.IsIndexer: true }:
+                        continue;
+                    case IInvocationOperation call when HostReads.Contains(call.TargetMethod.Name)
+                        && (call.Instance == current || (call.Instance is null && call.Arguments.Length > 0 && call.Arguments[0] == current)):
+                        return true;   // x.ToDouble() (an extension method), x.item<float>(), x.data<float>()
+                    case IInvocationOperation call when ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch):
+                        continue;   // another tensor operation (mm, sum, linalg.eigh…): follow its result
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                        return UsesOnlyReadOnHost(declarator.Symbol, parent, torch, depth);
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when assignment.Value == current:
+                        return UsesOnlyReadOnHost(target.Local, parent, torch, depth);
+                    case IDeconstructionAssignmentOperation deconstruction when deconstruction.Value == current:
+                        var locals = deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(r => r.Local).ToList();
+                        return locals.Count > 0 && locals.All(l => UsesOnlyReadOnHost(l, parent, torch, depth));
+                    case IDiscardOperation:
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool UsesOnlyReadOnHost(ILocalSymbol local, IOperation anywhere, TorchSymbols torch, int depth)
+        {
+            var root = anywhere;
+            while (root.Parent is not null) root = root.Parent;
+            var uses = root.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Where(r => !r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local)
+                && !(r.Parent is IAssignmentOperation assignment && assignment.Target == r)).ToList();
+            return uses.All(use => OnlyReadOnHost(use, torch, depth + 1));
+        }
     }
 }

@@ -35,7 +35,9 @@ namespace GradLint.Analyzers.Model
             }
 
             var argument = ValueRangeAnalysis.Input(call);
-            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch)))
+            // A fixed value (a positional encoding, a window, a schedule) needs no grad and fails on the
+            // first run if it fails at all: not the training-time hazard these rules are about.
+            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch)) || FixedValues.IsFixed(argument, torch))
             {
                 return;
             }
@@ -44,7 +46,7 @@ namespace GradLint.Analyzers.Model
                 Descriptor,
                 call.Syntax.GetLocation(),
                 call.Syntax.ToString(),
-                $"{argument.Syntax}.{Clamp(context.Options, call.Syntax.SyntaxTree)}"));
+                $"{NumericCalls.Receiver(argument)}.{Clamp(context.Options, call.Syntax.SyntaxTree)}"));
         }
     }
 }

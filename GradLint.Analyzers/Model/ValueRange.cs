@@ -12,6 +12,9 @@ namespace GradLint.Analyzers.Model
         NonNegative = 1,
         Positive = 3,
         BoundedAbove = 4,
+
+        /// <summary>≤ 0 (implies BoundedAbove).</summary>
+        NonPositive = 12,
     }
 
     /// <summary>
@@ -30,6 +33,8 @@ namespace GradLint.Analyzers.Model
 
         public static bool IsNonNegative(this ValueRange range) => (range & ValueRange.NonNegative) != 0;
 
+        public static bool IsNonPositive(this ValueRange range) => (range & ValueRange.NonPositive) == ValueRange.NonPositive;
+
         private static ValueRange Of(IOperation? operation, TorchSymbols torch, int depth)
         {
             operation = Strip(operation);
@@ -41,8 +46,8 @@ namespace GradLint.Analyzers.Model
             if (Constant(operation) is double value)
             {
                 return value > 0 ? ValueRange.Positive | ValueRange.BoundedAbove
-                    : value == 0 ? ValueRange.NonNegative | ValueRange.BoundedAbove
-                    : ValueRange.BoundedAbove;
+                    : value == 0 ? ValueRange.NonNegative | ValueRange.NonPositive
+                    : ValueRange.NonPositive;
             }
 
             switch (operation)
@@ -52,7 +57,8 @@ namespace GradLint.Analyzers.Model
                 case IBinaryOperation binary:
                     return OfBinary(binary, torch, depth);
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } negation:
-                    return Of(negation.Operand, torch, depth + 1).IsNonNegative() ? ValueRange.BoundedAbove : ValueRange.Unknown;
+                    var negated = Of(negation.Operand, torch, depth + 1);
+                    return (negated.IsNonNegative() ? ValueRange.NonPositive : 0) | (negated.IsNonPositive() ? ValueRange.NonNegative : 0);
                 case IInvocationOperation invocation:
                     return OfCall(invocation, torch, depth);
                 default:
@@ -79,6 +85,13 @@ namespace GradLint.Analyzers.Model
                         return ValueRange.Positive;
                     }
 
+                    // `running_var + eps`, `s + 1e-6`: an epsilon added on purpose is the author's guard
+                    // for a value they know is ≥ 0 (a variance, a squared norm) even where we cannot see it.
+                    if (IsEpsilon(binary.RightOperand, torch) || IsEpsilon(binary.LeftOperand, torch))
+                    {
+                        return ValueRange.Positive;
+                    }
+
                     return (left.IsNonNegative() && right.IsNonNegative() ? ValueRange.NonNegative : 0)
                         | (left.HasFlag(ValueRange.BoundedAbove) && right.HasFlag(ValueRange.BoundedAbove) ? ValueRange.BoundedAbove : 0);
                 case BinaryOperatorKind.Multiply:
@@ -89,10 +102,14 @@ namespace GradLint.Analyzers.Model
 
                     return left.IsPositive() && right.IsPositive() ? ValueRange.Positive
                         : left.IsNonNegative() && right.IsNonNegative() ? ValueRange.NonNegative
+                        : (left.IsNonPositive() && right.IsNonNegative()) || (left.IsNonNegative() && right.IsNonPositive()) ? ValueRange.NonPositive
+                        : left.IsNonPositive() && right.IsNonPositive() ? ValueRange.NonNegative
                         : ValueRange.Unknown;
                 case BinaryOperatorKind.Divide:
+                    // -0.5 / (sigma * sigma) * (x - mu).pow(2): the Gaussian's exponent is ≤ 0.
                     return left.IsPositive() && right.IsPositive() ? ValueRange.Positive
                         : left.IsNonNegative() && right.IsPositive() ? ValueRange.NonNegative
+                        : left.IsNonPositive() && right.IsNonNegative() ? ValueRange.NonPositive
                         : ValueRange.Unknown;
                 case BinaryOperatorKind.Subtract:
                     // x - x.max(…), x - x.amax(…), x - logsumexp(x): the softmax shift, ≤ 0.
@@ -102,7 +119,9 @@ namespace GradLint.Analyzers.Model
                         return ValueRange.BoundedAbove;
                     }
 
-                    return left.HasFlag(ValueRange.BoundedAbove) && right.IsNonNegative() ? ValueRange.BoundedAbove : ValueRange.Unknown;
+                    return left.IsNonPositive() && right.IsNonNegative() ? ValueRange.NonPositive
+                        : left.HasFlag(ValueRange.BoundedAbove) && right.IsNonNegative() ? ValueRange.BoundedAbove
+                        : ValueRange.Unknown;
                 default:
                     return ValueRange.Unknown;
             }
@@ -140,8 +159,10 @@ namespace GradLint.Analyzers.Model
                 case "vector_norm":
                 case "std":
                 case "var":
-                case "sqrt":
                     return ValueRange.NonNegative;
+                case "sqrt":
+                case "sqrt_":
+                    return inner.IsPositive() ? ValueRange.Positive : ValueRange.NonNegative;
                 case "sigmoid":
                 case "softmax":
                     return ValueRange.NonNegative | ValueRange.BoundedAbove;
@@ -169,6 +190,10 @@ namespace GradLint.Analyzers.Model
                 case "maximum":
                     var other = Of(Argument(call, "other"), torch, depth + 1);
                     return (inner | other) & ValueRange.Positive;
+                case "tensor":
+                case "scalar_tensor":
+                    // torch.tensor(1e-5): the constant's range.
+                    return Constant(input) is double ? Of(input, torch, depth + 1) : ValueRange.Unknown;
                 case "ones":
                 case "ones_like":
                     return ValueRange.Positive | ValueRange.BoundedAbove;
@@ -246,6 +271,28 @@ namespace GradLint.Analyzers.Model
             var stripped = Strip(operand);
             return stripped?.Type is { } type && !torch.IsTensor(type) && type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
                 && Constant(stripped) is null;
+        }
+
+        /// <summary>
+        /// An epsilon written as one: a constant in (0, 1e-2], or a plain-number variable, field or
+        /// parameter named eps/epsilon (bn_eps, layerNormEps, …).
+        /// </summary>
+        private static bool IsEpsilon(IOperation operand, TorchSymbols torch)
+        {
+            var stripped = Strip(operand);
+            if (stripped is null)
+            {
+                return false;
+            }
+
+            if (Constant(stripped) is double value)
+            {
+                return value > 0 && value <= 1e-2;
+            }
+
+            var name = OptimizerOrigin.ReferencedSymbol(stripped)?.Name;
+            return name is not null && (name.Equals("eps", StringComparison.OrdinalIgnoreCase) || name.EndsWith("eps", StringComparison.OrdinalIgnoreCase)
+                || name.IndexOf("epsilon", StringComparison.OrdinalIgnoreCase) >= 0);
         }
 
         private static bool SameValue(IOperation a, IOperation b)

@@ -62,7 +62,8 @@ namespace GradLint.Analyzers.Rules
             var reduction = value is ILocalReferenceOperation local ? ValueRangeAnalysis.Strip(ValueRangeAnalysis.SingleAssignmentOf(local)) : value;
             if (reduction is not IInvocationOperation call || !Reductions.Contains(call.TargetMethod.Name)
                 || !ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch)
-                || ValueRangeAnalysis.Of(value, torch).IsPositive())
+                || ValueRangeAnalysis.Of(value, torch).IsPositive()
+                || FixedValues.IsFixed(value, torch))   // a kernel's or schedule's own normaliser
             {
                 return;
             }

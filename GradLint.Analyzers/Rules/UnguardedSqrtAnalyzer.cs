@@ -18,9 +18,10 @@ namespace GradLint.Analyzers.Rules
 
         private protected override bool IsSafe(ValueRange range) => range.IsPositive();
 
-        // sqrt(0) = 0 is a fine value; the hazard is the gradient, and none flows under no_grad.
+        // sqrt(0) = 0 is a fine value; the hazard is the gradient, and none flows under no_grad or
+        // from a result that is only read back to the host (a metric such as FID).
         private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchSymbols torch) =>
-            NumericCalls.UnderNoGrad(call);
+            NumericCalls.UnderNoGrad(call) || NumericCalls.OnlyReadOnHost(call, torch);
 
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
             $"clamp_min({GradLintOptions.Literal(GradLintOptions.SqrtEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";

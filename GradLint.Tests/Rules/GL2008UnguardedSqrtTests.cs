@@ -57,6 +57,7 @@ namespace GradLint.Tests.Rules
                 {
                     Tensor Euclidean(Tensor a, Tensor b) => {|GL2008:(a - b).pow(2).sum(1).sqrt()|};
                     Tensor Std(Tensor v) => {|GL2008:sqrt(v.var())|};
+                    Tensor Window(Tensor t) => {|GL2008:sqrt(1 - square(t))|};
                 }
                 """, """
                 using static TorchSharp.torch;
@@ -65,8 +66,24 @@ namespace GradLint.Tests.Rules
                 {
                     Tensor Euclidean(Tensor a, Tensor b) => (a - b).pow(2).sum(1).clamp_min(1E-12).sqrt();
                     Tensor Std(Tensor v) => sqrt(v.var().clamp_min(1E-12));
+                    Tensor Window(Tensor t) => sqrt((1 - square(t)).clamp_min(1E-12));
                 }
                 """);
+        }
+
+        [Fact]
+        public Task Message_suggests_the_clamp_with_the_parentheses_it_needs()
+        {
+            return Analyzer.AnalyzerAsync(
+                """
+                using TorchSharp;
+
+                class Windows
+                {
+                    torch.Tensor Window(torch.Tensor t) => {|#0:torch.sqrt(1 - torch.square(t))|};
+                }
+                """,
+                expected: Analyzer.Diagnostic("GL2008").WithLocation(0).WithArguments("torch.sqrt(1 - torch.square(t))", "(1 - torch.square(t)).clamp_min(1E-12)"));
         }
     }
 }

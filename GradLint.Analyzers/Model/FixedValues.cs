@@ -1,0 +1,365 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// Is a tensor expression a <em>fixed</em> value: built only from plain numbers, deterministic
+    /// tensor factories (<c>arange</c>, <c>linspace</c>, <c>tensor(array)</c>, window functions…) and
+    /// operations on such values? A fixed value never requires grad (no gradient can flow through it)
+    /// and is the same on every run (a NaN in it shows on the first run; it does not wait for an
+    /// unlucky batch). Positional encodings, noise schedules, filter banks and Gaussian kernels are
+    /// written this way, and were most of the numerical rules' false positives on third-party code.
+    /// <para>
+    /// Followed: locals (every assignment, compound assignment, indexer store and in-place call must be
+    /// fixed), private fields of a type declared in one file (every assignment in it), parameters of
+    /// private methods (every call in the file passes a fixed argument), calls to static methods with
+    /// fixed arguments, calls to methods of the same type whose every <c>return</c> is fixed, and a
+    /// tensor the method passes as the <c>window</c> of <c>stft</c>/<c>istft</c> (a window function is
+    /// never trained). Anything else is not fixed. Only asked once a rule is about to report, so its
+    /// cost is paid on the few suspicious calls, not on every call.
+    /// </para>
+    /// </summary>
+    internal sealed class FixedValues
+    {
+        // A schedule is often several fields and helpers deep (alphas_cumprod ← alphas ← betas ←
+        // linspace); the budget bounds the work on pathological code (the answer is then "not fixed").
+        private const int MaxDepth = 40;
+        private const int MaxSteps = 4000;
+
+        private static readonly HashSet<string> Factories = new HashSet<string>
+        {
+            "arange", "linspace", "logspace", "tensor", "from_array", "as_tensor", "ones", "zeros", "full", "eye", "empty",
+            "ones_like", "zeros_like", "full_like", "empty_like",
+            "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window",
+        };
+
+        // Tensor methods that make a value require grad, whatever their inputs.
+        private static readonly HashSet<string> GradEnabling = new HashSet<string> { "requires_grad_", "with_requires_grad", "Parameter" };
+
+        private readonly TorchSymbols torch;
+        private readonly SemanticModel? model;
+        private readonly HashSet<ISymbol> assumed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        private int steps;
+
+        private FixedValues(TorchSymbols torch, SemanticModel? model)
+        {
+            this.torch = torch;
+            this.model = model;
+        }
+
+        /// <summary>True when <paramref name="operation"/> is provably a fixed value (see the type's remarks).</summary>
+        public static bool IsFixed(IOperation? operation, TorchSymbols torch) =>
+            operation is not null && new FixedValues(torch, operation.SemanticModel).Fixed(operation, 0);
+
+        private bool Fixed(IOperation? operation, int depth)
+        {
+            operation = ValueRangeAnalysis.Strip(operation);
+            if (operation is null || depth > MaxDepth || ++steps > MaxSteps)
+            {
+                return false;
+            }
+
+            // A plain number (a hyper-parameter, a shape, a dtype, a device) never carries a gradient.
+            if (operation.Type is { } type && IsPlainScalar(type))
+            {
+                return true;
+            }
+
+            switch (operation)
+            {
+                case ILiteralOperation:
+                    return true;
+                case IArrayCreationOperation array:
+                    return array.Initializer is { } initializer && initializer.ElementValues.All(e => Fixed(e, depth + 1));
+                case IArrayElementReferenceOperation element:
+                    return Fixed(element.ArrayReference, depth + 1);
+                case IMemberReferenceOperation { Type: IArrayTypeSymbol { ElementType: var elementType } } when IsPlainScalar(elementType):
+                    // A numeric array held by a field or property (a configuration: trained betas, a
+                    // filter's taps) is fixed; a local or parameter array is data and is not.
+                    return true;
+                case IParenthesizedOperation parenthesized:
+                    return Fixed(parenthesized.Operand, depth + 1);
+                case IBinaryOperation binary:
+                    return Fixed(binary.LeftOperand, depth + 1) && Fixed(binary.RightOperand, depth + 1);
+                case IUnaryOperation unary:
+                    return Fixed(unary.Operand, depth + 1);
+                case IConditionalOperation conditional:
+                    return Fixed(conditional.WhenTrue, depth + 1) && Fixed(conditional.WhenFalse, depth + 1);
+                case IPropertyReferenceOperation { Property.IsIndexer: true } indexer:
+                    // x[i]: integer or boolean indices carry no gradient; the values are x's.
+                    return indexer.Instance is not null && Fixed(indexer.Instance, depth + 1);
+                case ILocalReferenceOperation local:
+                    return Assume(local.Local, () => LocalIsFixed(local, depth));
+                case IFieldReferenceOperation field:
+                    return Assume(field.Field, () => FieldIsFixed(field.Field, depth));
+                case IParameterReferenceOperation parameter:
+                    return Assume(parameter.Parameter, () => ParameterIsFixed(parameter, depth));
+                case IInvocationOperation call:
+                    return CallIsFixed(call, depth);
+                default:
+                    return false;
+            }
+        }
+
+        // Optimistic for cycles (t = t.clamp_(…); a field assigned from itself): a symbol being
+        // examined counts as fixed while its own assignments are checked.
+        private bool IsPlainScalar(ITypeSymbol type)
+        {
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                type = nullable.TypeArguments[0];
+            }
+
+            return type.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String
+                || type.TypeKind == TypeKind.Enum
+                || (type.Name == "Device" && SymbolEqualityComparer.Default.Equals(type.ContainingType, torch.Torch));
+        }
+
+        private bool Assume(ISymbol symbol, System.Func<bool> check)
+        {
+            if (!assumed.Add(symbol))
+            {
+                return true;
+            }
+
+            var result = check();
+            assumed.Remove(symbol);
+            return result;
+        }
+
+        private bool CallIsFixed(IInvocationOperation call, int depth)
+        {
+            var method = call.TargetMethod;
+            if (GradEnabling.Contains(method.Name) || RequiresGradArgument(call))
+            {
+                return false;
+            }
+
+            if (ValueRangeAnalysis.IsTorchTensorFunction(method, torch))
+            {
+                if (method.ContainingType.Equals(torch.Torch, SymbolEqualityComparer.Default) && Factories.Contains(method.Name))
+                {
+                    return TensorInputsFixed(call, depth);
+                }
+
+                // An operation on tensors: fixed when every tensor it reads is; random draws are not.
+                return !method.Name.StartsWith("rand", System.StringComparison.Ordinal) && !method.Name.Contains("dropout")
+                    && (call.Instance is null || Fixed(call.Instance, depth + 1)) && TensorInputsFixed(call, depth);
+            }
+
+            if (method.IsStatic && !torch.IsTensor(method.ContainingType) && method.ReturnType.Name != "Parameter"
+                && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, model?.Compilation.Assembly))
+            {
+                // A helper of the user's own with fixed inputs (a schedule, a kernel): a function of them.
+                return TensorInputsFixed(call, depth) && (call.Arguments.Length > 0 || SameTypeReturnsFixed(call, depth));
+            }
+
+            return call.Instance is IInstanceReferenceOperation && SameTypeReturnsFixed(call, depth);
+        }
+
+        private bool TensorInputsFixed(IInvocationOperation call, int depth) =>
+            call.Arguments.All(a => a.ArgumentKind == ArgumentKind.DefaultValue || Fixed(a.Value, depth + 1));
+
+        private static bool RequiresGradArgument(IInvocationOperation call) =>
+            call.Arguments.Any(a => a.Parameter?.Name == "requires_grad" && a.ArgumentKind != ArgumentKind.DefaultValue
+                && !(a.Value.ConstantValue is { HasValue: true, Value: false }));
+
+        // this.Helper(…): every return of a method declared in this file is fixed.
+        private bool SameTypeReturnsFixed(IInvocationOperation call, int depth)
+        {
+            var body = DeclarationIn(call.TargetMethod, call.Syntax.SyntaxTree);
+            return body is not null && Assume(call.TargetMethod, () =>
+            {
+                var returns = ReturnedValues(body).ToList();
+                return returns.Count > 0 && returns.All(r => Fixed(r, depth + 1));
+            });
+        }
+
+        private bool LocalIsFixed(ILocalReferenceOperation reference, int depth)
+        {
+            var root = Root(reference);
+            var stored = false;
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
+                        if (declarator.Initializer is not null)
+                        {
+                            if (!Fixed(declarator.Initializer.Value, depth + 1)) return false;
+                            stored = true;
+                        }
+                        else if (declarator.Syntax.Parent?.Parent is ForEachStatementSyntax || declarator.Syntax is CatchDeclarationSyntax)
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case IForEachLoopOperation loop when loop.Locals.Contains(reference.Local, SymbolEqualityComparer.Default):
+                        return false;
+                    case IDeclarationExpressionOperation or IDeconstructionAssignmentOperation when Declares(operation, reference.Local):
+                        return false;   // out var / var (a, b) = …: not followed
+                    case IAssignmentOperation assignment:
+                        if (Targets(assignment.Target, reference.Local))
+                        {
+                            if (!Fixed(assignment.Value, depth + 1)) return false;
+                            stored = true;
+                        }
+                        else if (assignment.Target is IPropertyReferenceOperation { Property.IsIndexer: true } store && Targets(store.Instance, reference.Local)
+                            && !Fixed(assignment.Value, depth + 1))
+                        {
+                            return false;   // x[mask] = something that needs grad
+                        }
+
+                        break;
+                    case IInvocationOperation { TargetMethod.Name: var name } call when name.EndsWith("_", System.StringComparison.Ordinal) && Targets(call.Instance, reference.Local):
+                        if (!TensorInputsFixed(call, depth)) return false;   // x.mul_(w): x now depends on w
+                        break;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } byRef when Targets(byRef.Value, reference.Local):
+                        return false;
+                }
+            }
+
+            return stored;
+        }
+
+        private bool FieldIsFixed(IFieldSymbol field, int depth)
+        {
+            if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length != 1 || model is null)
+            {
+                return false;   // assigned from elsewhere, or in another file
+            }
+
+            var typeSyntax = field.ContainingType.DeclaringSyntaxReferences[0];
+            if (typeSyntax.SyntaxTree != model.SyntaxTree)
+            {
+                return false;
+            }
+
+            var stored = false;
+            foreach (var node in typeSyntax.GetSyntax().DescendantNodes())
+            {
+                if (node is VariableDeclaratorSyntax { Initializer: { } initializer } declarator && declarator.Identifier.Text == field.Name
+                    && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), field))
+                {
+                    if (!Fixed(model.GetOperation(initializer.Value), depth + 1)) return false;
+                    stored = true;
+                }
+                else if (node is AssignmentExpressionSyntax assignment && NamesField(assignment.Left, field.Name)
+                    && model.GetOperation(assignment) is IAssignmentOperation store && store.Target is IFieldReferenceOperation target
+                    && SymbolEqualityComparer.Default.Equals(target.Field, field))
+                {
+                    if (!Fixed(store.Value, depth + 1)) return false;
+                    stored = true;
+                }
+            }
+
+            return stored;
+        }
+
+        private bool ParameterIsFixed(IParameterReferenceOperation reference, int depth)
+        {
+            var parameter = reference.Parameter;
+            if (PassedAsWindow(reference, parameter))
+            {
+                return true;
+            }
+
+            if (parameter.ContainingSymbol is not IMethodSymbol method || method.DeclaredAccessibility != Accessibility.Private
+                || method.MethodKind != MethodKind.Ordinary || model is null || method.ContainingType.DeclaringSyntaxReferences.Length != 1
+                || method.ContainingType.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree)
+            {
+                return false;
+            }
+
+            // Every mention of the method in its type is a call passing a fixed value for this parameter.
+            var calls = 0;
+            foreach (var name in method.ContainingType.DeclaringSyntaxReferences[0].GetSyntax().DescendantNodes().OfType<SimpleNameSyntax>())
+            {
+                if (name.Identifier.Text != method.Name || name.Parent is MethodDeclarationSyntax)
+                {
+                    continue;
+                }
+
+                var invocation = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access.Parent : name.Parent;
+                if (invocation is not InvocationExpressionSyntax || model.GetOperation(invocation) is not IInvocationOperation call
+                    || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method.OriginalDefinition))
+                {
+                    return false;   // passed as a delegate, or a call the model cannot see
+                }
+
+                var argument = call.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.OriginalDefinition, parameter.OriginalDefinition));
+                if (argument is null || (argument.ArgumentKind != ArgumentKind.DefaultValue && !Fixed(argument.Value, depth + 1)))
+                {
+                    return false;
+                }
+
+                calls++;
+            }
+
+            return calls > 0;
+        }
+
+        private static bool PassedAsWindow(IOperation reference, ISymbol symbol) =>
+            Root(reference).DescendantsAndSelf().OfType<IArgumentOperation>().Any(a =>
+                a.Parameter?.Name == "window" && a.Parameter.ContainingSymbol.Name is "stft" or "istft"
+                && a.ArgumentKind != ArgumentKind.DefaultValue
+                && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(ValueRangeAnalysis.Strip(a.Value)), symbol));
+
+        private SyntaxNode? DeclarationIn(IMethodSymbol method, SyntaxTree tree)
+        {
+            var declaration = method.DeclaringSyntaxReferences.FirstOrDefault(r => r.SyntaxTree == tree)?.GetSyntax();
+            return declaration is MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null } ? declaration : null;
+        }
+
+        private IEnumerable<IOperation> ReturnedValues(SyntaxNode declaration)
+        {
+            if (model is null)
+            {
+                yield break;
+            }
+
+            var method = (MethodDeclarationSyntax)declaration;
+            if (method.ExpressionBody is { } arrow)
+            {
+                if (model.GetOperation(arrow.Expression) is { } value) yield return value;
+                yield break;
+            }
+
+            foreach (var statement in method.Body!.DescendantNodes().OfType<ReturnStatementSyntax>())
+            {
+                if (statement.Expression is null || model.GetOperation(statement.Expression) is not { } value)
+                {
+                    yield return null!;   // counted as not fixed
+                    continue;
+                }
+
+                yield return value;
+            }
+        }
+
+        private static bool NamesField(ExpressionSyntax left, string name) =>
+            left is IdentifierNameSyntax id ? id.Identifier.Text == name
+            : left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name.Identifier.Text == name;
+
+        private static bool Targets(IOperation? target, ILocalSymbol local) =>
+            ValueRangeAnalysis.Strip(target) is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+
+        private static bool Declares(IOperation operation, ILocalSymbol local) =>
+            operation.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(r => r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local));
+
+        private static IOperation Root(IOperation operation)
+        {
+            while (operation.Parent is not null)
+            {
+                operation = operation.Parent;
+            }
+
+            return operation;
+        }
+    }
+}
