@@ -1,0 +1,109 @@
+using System;
+using System.IO;
+using System.Linq;
+using GradLint.Demo;
+using GradLint.Tests.Infrastructure;
+using Xunit;
+
+namespace GradLint.Tests.Demo
+{
+    /// <summary>The demo's runtime and picture parts, on short runs.</summary>
+    [Collection(TensorCountCollection.Name)]
+    public class DemoRunTests
+    {
+        [Fact]
+        public void Unprotected_training_explodes_on_the_glitched_task_while_clipping_and_the_guard_do_not()
+        {
+            // Seed 1: the first glitch large enough to blow the unprotected weights up comes before step 100.
+            var runs = Enum.GetValues<Protection>().Select(p => TrainingRunner.Run(new TrainingTask(1), p, steps: 110)).ToList();
+
+            var unprotected = runs[0];
+            Assert.True(unprotected.NonFiniteSteps > 0, "the unprotected run should reach a non-finite loss");
+            Assert.True(double.IsNaN(unprotected.HeldOutLoss) || unprotected.HeldOutLoss > 1);
+
+            foreach (var protectedRun in runs.Skip(1))
+            {
+                Assert.Equal(0, protectedRun.NonFiniteSteps);
+                Assert.True(protectedRun.HeldOutLoss < 0.5, $"{protectedRun.Name}: held-out loss {protectedRun.HeldOutLoss}");
+                Assert.True(protectedRun.ClippedSteps > 0);
+            }
+
+            var guard = runs[2];
+            Assert.Equal(Protection.GradLintGuard, guard.Protection);
+            Assert.Null(guard.StoppedBecause);
+            Assert.Contains(guard.Culprit, new[] { "fc1", "relu1", "fc2", "relu2", "fc3", "relu3", "out" });
+            Assert.Equal(guard.GradNorm.Max(), guard.WorstNorm);
+        }
+
+        [Fact]
+        public void Runs_of_one_seed_see_the_same_batches_and_initial_weights()
+        {
+            var a = TrainingRunner.Run(new TrainingTask(7), Protection.Unprotected, steps: 5);
+            var b = TrainingRunner.Run(new TrainingTask(7), Protection.Unprotected, steps: 5);
+            var other = TrainingRunner.Run(new TrainingTask(8), Protection.Unprotected, steps: 5);
+
+            Assert.Equal(a.Loss, b.Loss);
+            Assert.Equal(a.GradNorm, b.GradNorm);
+            Assert.NotEqual(a.Loss, other.Loss);
+        }
+
+        [Fact]
+        public void Table_and_plot_show_all_three_runs()
+        {
+            var runs = Enum.GetValues<Protection>().Select(p => TrainingRunner.Run(new TrainingTask(3), p, steps: 30)).ToList();
+            var table = RuntimePart.Table(runs);
+            foreach (var run in runs)
+            {
+                Assert.Contains(run.Name, table);
+                Assert.Equal(30, run.Loss.Length);
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"gradlint-demo-test-{Guid.NewGuid():N}.png");
+            try
+            {
+                DemoPlot.Save(runs, path, width: 600, height: 450);
+                var bytes = File.ReadAllBytes(path);
+                Assert.True(bytes.Length > 10_000, $"PNG of {bytes.Length} bytes");
+                Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, bytes.Take(4));
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        [Theory]
+        [InlineData(new string[0], 300, 1, "gradlint-demo.png", true)]
+        [InlineData(new[] { "--steps", "40", "--seed", "5", "--out", "x/plot.png", "--no-plot" }, 40, 5, "x/plot.png", false)]
+        public void Options_parse(string[] args, int steps, int seed, string output, bool plot)
+        {
+            var (options, error, help) = DemoOptions.Parse(args);
+            Assert.Null(error);
+            Assert.False(help);
+            Assert.Equal(new DemoOptions(steps, seed, output, plot), options);
+        }
+
+        [Theory]
+        [InlineData("--steps", "3", "at least 20")]
+        [InlineData("--seed", "x", "whole number")]
+        [InlineData("--out", "plot.txt", ".png")]
+        [InlineData("--frobnicate", null, "Unknown argument")]
+        [InlineData("--steps", null, "needs a value")]
+        public void Bad_options_get_an_error_that_says_what_to_type(string flag, string? value, string expected)
+        {
+            var (options, error, _) = DemoOptions.Parse(value is null ? new[] { flag } : new[] { flag, value });
+            Assert.Null(options);
+            Assert.Contains(expected, error);
+        }
+
+        [Fact]
+        public void Help_lists_every_option()
+        {
+            Assert.True(DemoOptions.Parse(new[] { "--help" }).HelpRequested);
+            foreach (var option in new[] { "--steps", "--seed", "--out", "--no-plot", "--help" })
+            {
+                Assert.Contains(option, DemoOptions.Help);
+            }
+        }
+    }
+}

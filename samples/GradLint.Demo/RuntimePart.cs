@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace GradLint.Demo
+{
+    /// <summary>Part 2: the same model, data and seed, trained unprotected, with clip_grad_norm_, and with GradLint's guard.</summary>
+    public static class RuntimePart
+    {
+        public static IReadOnlyList<RunResult> Run(DemoOptions options, TextWriter output)
+        {
+            output.WriteLine($"Task: a 16-128-128-128-1 ReLU MLP, SGD lr {TrainingTask.LearningRate} momentum {TrainingTask.Momentum}, batches of {TrainingTask.BatchSize};");
+            output.WriteLine($"sensor glitches: {TrainingTask.GlitchProbability:P1} of samples read {TrainingTask.GlitchScale}x too large. {options.Steps} steps per run, seed {options.Seed}, CPU.");
+            output.WriteLine();
+
+            var runs = new List<RunResult>();
+            foreach (var protection in Enum.GetValues<Protection>())
+            {
+                var task = new TrainingTask(options.Seed);   // same batches, same initial weights
+                runs.Add(TrainingRunner.Run(task, protection, options.Steps, output.WriteLine));
+            }
+
+            output.WriteLine();
+            output.Write(Table(runs));
+            foreach (var run in runs.Where(r => r.StoppedBecause is not null))
+            {
+                output.WriteLine($"  {run.Name} stopped: {run.StoppedBecause}");
+            }
+
+            return runs;
+        }
+
+        public static string Table(IReadOnlyList<RunResult> runs)
+        {
+            var baseline = runs[0].Elapsed.TotalSeconds;
+            return ConsoleTable.Format(
+                new[] { "run", "held-out loss", "best loss", "non-finite steps", "clipped", "skipped", "worst step (grad norm)", "culprit", "time" },
+                runs.Select(r => new[]
+                {
+                    r.Name,
+                    Number(r.HeldOutLoss),
+                    Number(r.BestLoss),
+                    r.NonFiniteSteps.ToString(CultureInfo.InvariantCulture),
+                    r.Protection == Protection.Unprotected ? "-" : r.ClippedSteps.ToString(CultureInfo.InvariantCulture),
+                    r.Protection == Protection.GradLintGuard ? r.SkippedSteps.ToString(CultureInfo.InvariantCulture) : "-",
+                    $"{r.WorstStep} ({Number(r.WorstNorm)})",
+                    r.Culprit,
+                    (r.Elapsed.TotalSeconds / baseline).ToString("F2", CultureInfo.InvariantCulture) + "x",
+                }));
+        }
+
+        private static string Number(double value) =>
+            double.IsNaN(value) ? "NaN" : double.IsInfinity(value) ? "Inf" : value.ToString(Math.Abs(value) >= 1e4 || Math.Abs(value) < 1e-3 ? "0.00E+0" : "0.0000", CultureInfo.InvariantCulture);
+    }
+}
