@@ -33,9 +33,11 @@ namespace GradLint
 
         /// <summary>
         /// Attach a <see cref="GradientProbe"/> to the model passed to <c>WithGradientGuard</c>, so that
-        /// <see cref="GuardStepReport.Culprit"/> names the module — in backward order — whose backward
-        /// first produced a non-finite gradient, or whose output gradient was largest. Observing only;
-        /// the guard disposes the probe with itself. Default false.
+        /// <see cref="GuardStepReport.Culprit"/> names a module rather than a parameter: on a skipped step
+        /// the module whose backward first produced a non-finite gradient; on a clipped step the module
+        /// whose backward multiplied the gradient tenfold or more, else the module owning the parameter
+        /// with the largest gradient (an outlier batch: large activations, ordinary output gradients).
+        /// Observing only; the guard disposes the probe with itself. Default false.
         /// </summary>
         public bool ProbeLayers { get; set; }
 

@@ -211,14 +211,12 @@ namespace GradLint
             }
 
             clippedSteps++;
-            if (probe is not null)
-            {
-                // With layer probes the culprit is a module: the one with the largest output gradient.
-                return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null, () => probe.Largest));
-            }
-
             var kept = perParameter.detach().DetachFromDisposeScope();
-            return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null, () => FindCulprit(kept, names), kept.Dispose));
+            var activeProbe = probe;
+            return Publish(new GuardStepReport(
+                steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null,
+                activeProbe is null ? () => FindCulprit(kept, names) : () => ProbeCulprit(activeProbe, kept, names),
+                kept.Dispose));
         }
 
         private GuardStepReport NonFinite(double normBefore, Tensor perParameter, List<string> names, List<Tensor> grads)
@@ -283,6 +281,39 @@ namespace GradLint
         }
 
         /// <summary>The first non-finite entry's name, else the largest's. One host read.</summary>
+        /// <summary>A jump of the output-gradient norm across one module, in backward, that counts as that module amplifying it.</summary>
+        internal const double AmplificationRatio = 10;
+
+        /// <summary>
+        /// The culprit module of a clipped step, with layer probes: the module whose backward pass
+        /// multiplied the gradient by <see cref="AmplificationRatio"/> or more (the largest such jump
+        /// between neighbouring records), else the module that owns the parameter with the largest
+        /// gradient. The second case is the common one for an outlier batch: huge activations make
+        /// huge weight gradients while every output gradient stays ordinary, so "the largest output
+        /// gradient" would name an innocent layer near the loss.
+        /// </summary>
+        internal static string ProbeCulprit(GradientProbe probe, Tensor perParameterNorms, IReadOnlyList<string> names)
+        {
+            var layers = probe.LastBackward;
+            string? amplifier = null;
+            double largestJump = AmplificationRatio;
+            for (int i = 0; i + 1 < layers.Count; i++)
+            {
+                double nearer = layers[i].Norm, further = layers[i + 1].Norm;
+                if (nearer > 0 && double.IsFinite(further) && further / nearer >= largestJump)
+                {
+                    largestJump = further / nearer;
+                    amplifier = layers[i].Name;
+                }
+            }
+
+            return amplifier ?? ModuleOf(FindCulprit(perParameterNorms, names));
+        }
+
+        // "encoder.fc2.weight" -> "encoder.fc2"; a top-level parameter keeps its name.
+        private static string ModuleOf(string parameterName) =>
+            parameterName.LastIndexOf('.') is var dot and > 0 ? parameterName.Substring(0, dot) : parameterName;
+
         internal static string FindCulprit(Tensor perParameterNorms, IReadOnlyList<string> names)
         {
             var norms = perParameterNorms.cpu().data<float>().ToArray();

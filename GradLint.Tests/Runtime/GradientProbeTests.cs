@@ -22,6 +22,22 @@ namespace GradLint.Tests.Runtime
             public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad) => new List<Tensor> { grad * 1e30f * 1e30f };
         }
 
+        private sealed class AmplifyInBackward : autograd.SingleTensorFunction<AmplifyInBackward>
+        {
+            public override string Name => "AmplifyInBackward";
+
+            public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) => ((Tensor)vars[0]).alias();
+
+            public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad) => new List<Tensor> { grad * 1e4f };
+        }
+
+        private sealed class Amplify : nn.Module<Tensor, Tensor>
+        {
+            public Amplify() : base(nameof(Amplify)) { }
+
+            public override Tensor forward(Tensor x) => AmplifyInBackward.apply(x);
+        }
+
         private sealed class BlowUp : nn.Module<Tensor, Tensor>
         {
             public BlowUp() : base(nameof(BlowUp)) { }
@@ -125,6 +141,39 @@ namespace GradLint.Tests.Runtime
             Assert.True(guard.LastReport!.StepSkipped);
             Assert.Equal("blowup", guard.LastReport.Culprit);
             Assert.NotNull(guard.Probe);
+        }
+
+        [Fact]
+        public void On_a_clipped_step_the_culprit_is_the_module_that_amplified_the_gradient_in_backward()
+        {
+            manual_seed(3);
+            var model = nn.Sequential(("fc1", nn.Linear(4, 8)), ("act1", nn.Tanh()), ("amplify", new Amplify()), ("fc2", nn.Linear(8, 8)), ("act2", nn.Tanh()), ("fc3", nn.Linear(8, 1)));
+            var (x, y) = Data();
+            using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(new GuardOptions { ProbeLayers = true, Clipping = ClippingPolicy.FixedNorm(1e-3) }, model);
+            Backward(model, guard, x, y);
+            guard.step();
+
+            Assert.True(guard.LastReport!.Clipped);
+            Assert.Equal("amplify", guard.LastReport.Culprit);
+        }
+
+        [Fact]
+        public void On_a_clipped_step_from_an_outlier_batch_the_culprit_owns_the_largest_parameter_gradient()
+        {
+            // A 1000x input makes weight gradients huge while no module amplifies the output
+            // gradient: the largest output gradient would name a layer near the loss instead.
+            manual_seed(3);
+            var model = nn.Sequential(("fc1", nn.Linear(4, 8)), ("relu1", nn.ReLU()), ("fc2", nn.Linear(8, 8)), ("relu2", nn.ReLU()), ("fc3", nn.Linear(8, 1)));
+            var (x, y) = Data();
+            using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(new GuardOptions { ProbeLayers = true, Clipping = ClippingPolicy.FixedNorm(1e-3) }, model);
+            using var outlier = x * 1000;
+            Backward(model, guard, outlier, y);
+            var largest = model.named_parameters().OrderByDescending(p => p.parameter.grad!.norm().item<float>()).First().name;
+            guard.step();
+
+            Assert.True(guard.LastReport!.Clipped);
+            Assert.Equal(largest.Substring(0, largest.LastIndexOf('.')), guard.LastReport.Culprit);
+            Assert.NotEqual(guard.Probe!.Largest, guard.LastReport.Culprit);
         }
 
         [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TorchSharp;
 
 namespace GradLint.Demo
 {
@@ -10,6 +11,14 @@ namespace GradLint.Demo
             output.WriteLine($"Task: a 16-128-128-128-1 ReLU MLP, SGD lr {TrainingTask.LearningRate} momentum {TrainingTask.Momentum}, batches of {TrainingTask.BatchSize};");
             output.WriteLine($"sensor glitches: {TrainingTask.GlitchProbability:P1} of samples read {TrainingTask.GlitchScale}x too large. {options.Steps} steps per run, seed {options.Seed}, CPU.");
             output.WriteLine();
+
+            // Timings: LibTorch on one thread (threads only add noise on a model this small) and
+            // after a short warm-up of each variant, so that no run pays for JIT or first allocations.
+            torch.set_num_threads(1);
+            foreach (var protection in Enum.GetValues<Protection>())
+            {
+                TrainingRunner.Run(new TrainingTask(options.Seed), protection, steps: 20);
+            }
 
             var runs = new List<RunResult>();
             foreach (var protection in Enum.GetValues<Protection>())
@@ -25,6 +34,17 @@ namespace GradLint.Demo
                 output.WriteLine($"  {run.Name} stopped: {run.StoppedBecause}");
             }
 
+            output.WriteLine();
+            output.WriteLine("  worst step: the largest gradient norm before clipping (Inf: the first non-finite one). culprit: the module");
+            output.WriteLine("  owning the largest (or first non-finite) parameter gradient there; for the guard, its own report's Culprit.");
+            output.WriteLine("  time: wall time relative to the unprotected run (after a warm-up, LibTorch on one thread).");
+            foreach (var run in runs.Where(r => r.WorstStepLayers.Count > 0))
+            {
+                output.WriteLine();
+                output.WriteLine($"  Layer probes of the {run.Name} run at its worst step ({run.WorstStep}), output-gradient norm per module, loss side first:");
+                output.WriteLine("  " + string.Join("  ", run.WorstStepLayers.Select(l => $"{l.Name} {Number(l.Norm)}{(l.IsFinite ? "" : " (non-finite)")}")));
+            }
+
             return runs;
         }
 
@@ -32,7 +52,7 @@ namespace GradLint.Demo
         {
             var baseline = runs[0].Elapsed.TotalSeconds;
             return ConsoleTable.Format(
-                new[] { "run", "held-out loss", "best loss", "non-finite steps", "clipped", "skipped", "worst step (grad norm)", "culprit", "time" },
+                new[] { "run", "held-out loss", "best loss", "non-finite steps", "clipped", "skipped", "worst step (grad norm)", "culprit", "ms/step", "time" },
                 runs.Select(r => new[]
                 {
                     r.Name,
@@ -43,11 +63,14 @@ namespace GradLint.Demo
                     r.Protection == Protection.GradLintGuard ? r.SkippedSteps.ToString(CultureInfo.InvariantCulture) : "-",
                     $"{r.WorstStep} ({Number(r.WorstNorm)})",
                     r.Culprit,
+                    (r.Elapsed.TotalMilliseconds / r.Loss.Length).ToString("F2", CultureInfo.InvariantCulture),
                     (r.Elapsed.TotalSeconds / baseline).ToString("F2", CultureInfo.InvariantCulture) + "x",
                 }));
         }
 
         private static string Number(double value) =>
-            double.IsNaN(value) ? "NaN" : double.IsInfinity(value) ? "Inf" : value.ToString(Math.Abs(value) >= 1e4 || Math.Abs(value) < 1e-3 ? "0.00E+0" : "0.0000", CultureInfo.InvariantCulture);
+            double.IsNaN(value) ? "NaN"
+            : double.IsInfinity(value) ? "Inf"
+            : value.ToString(Math.Abs(value) >= 1e4 || Math.Abs(value) < 1e-3 ? "0.00E+0" : Math.Abs(value) >= 10 ? "0.0" : "0.0000", CultureInfo.InvariantCulture);
     }
 }

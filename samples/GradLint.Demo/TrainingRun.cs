@@ -36,7 +36,8 @@ namespace GradLint.Demo
         double WorstNorm,
         string Culprit,
         TimeSpan Elapsed,
-        string? StoppedBecause)
+        string? StoppedBecause,
+        IReadOnlyList<LayerGradient> WorstStepLayers)
     {
         public string Name => TrainingRunner.Name(Protection);
 
@@ -76,6 +77,7 @@ namespace GradLint.Demo
             int worstStep = 0;
             double worstNorm = double.NegativeInfinity;
             string culprit = "-";
+            IReadOnlyList<LayerGradient> worstLayers = Array.Empty<LayerGradient>();
             string? stopped = null;
             var every = Math.Max(1, steps / 5);
             var watch = Stopwatch.StartNew();
@@ -123,6 +125,7 @@ namespace GradLint.Demo
                         worstNorm = severity;
                         worstStep = step;
                         culprit = guard?.LastReport?.Culprit ?? LargestLayerGradient(model);
+                        worstLayers = guard?.Probe?.LastBackward ?? worstLayers;   // one host read, on a new worst step only
                     }
 
                     if (step % every == 0 || step == steps)
@@ -154,7 +157,7 @@ namespace GradLint.Demo
 
             optimizer.Dispose();   // the guard disposes its inner optimizer and its probe
             model.Dispose();
-            return new RunResult(protection, loss, norms, outcomes, heldOut, worstStep, worstNorm, culprit, watch.Elapsed, stopped);
+            return new RunResult(protection, loss, norms, outcomes, heldOut, worstStep, worstNorm, culprit, watch.Elapsed, stopped, worstLayers);
         }
 
         public static string Name(Protection protection) => protection switch
