@@ -30,7 +30,7 @@ namespace GradLint.Demo
             output.WriteLine($"Applying the code fixes ({report.Applied.Count}, first action each, as accepting every light bulb would):");
             foreach (var fix in report.Applied)
             {
-                output.WriteLine($"  {fix.Finding.RuleId} line {fix.Finding.Line}: {fix.Title}");
+                output.WriteLine($"  {fix.Finding.RuleId}: {fix.Title}");
             }
 
             output.WriteLine();
