@@ -52,7 +52,7 @@ namespace GradLint.Demo
         {
             var baseline = runs[0].Elapsed.TotalSeconds;
             return ConsoleTable.Format(
-                new[] { "run", "held-out loss", "best loss", "non-finite steps", "clipped", "skipped", "worst step (grad norm)", "culprit", "ms/step", "time" },
+                new[] { "run", "final loss (held-out)", "best loss", "non-finite steps", "clipped", "skipped", "worst step (grad norm)", "culprit", "ms/step", "time" },
                 runs.Select(r => new[]
                 {
                     r.Name,
