@@ -36,8 +36,17 @@ namespace GradLint.Demo
             if (options.Plot)
             {
                 Heading("3. Picture");
-                DemoPlot.Save(runs, options.OutputPath);
-                Console.WriteLine($"Wrote {Path.GetFullPath(options.OutputPath)}");
+                try
+                {
+                    DemoPlot.Save(runs, options.OutputPath);
+                    Console.WriteLine($"Wrote {Path.GetFullPath(options.OutputPath)}");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
+                {
+                    // The tables above are the result; a picture that cannot be written should not hide them.
+                    Console.Error.WriteLine($"Could not write the plot to '{options.OutputPath}': {e.Message} Choose another --out path, or run with --no-plot.");
+                    return 3;
+                }
             }
 
             Console.WriteLine();
