@@ -17,13 +17,14 @@ namespace GradLint.Demo
             torch.set_num_threads(1);
             foreach (var protection in Enum.GetValues<Protection>())
             {
-                TrainingRunner.Run(new TrainingTask(options.Seed), protection, steps: 20);
+                using var warmUp = new TrainingTask(options.Seed);
+                TrainingRunner.Run(warmUp, protection, steps: 20);
             }
 
             var runs = new List<RunResult>();
             foreach (var protection in Enum.GetValues<Protection>())
             {
-                var task = new TrainingTask(options.Seed);   // same batches, same initial weights
+                using var task = new TrainingTask(options.Seed);   // same batches, same initial weights
                 runs.Add(TrainingRunner.Run(task, protection, options.Steps, output.WriteLine));
             }
 

@@ -11,7 +11,7 @@ namespace GradLint.Demo
     /// step is enough to throw an unprotected model's weights into overflow. Nothing is injected:
     /// the explosion comes from the data and the optimizer alone.
     /// </summary>
-    public sealed class TrainingTask
+    public sealed class TrainingTask : IDisposable
     {
         public const int Features = 16;
         public const int BatchSize = 64;
@@ -55,8 +55,16 @@ namespace GradLint.Demo
         /// <summary>A held-out, glitch-free set to judge the trained model on (drawn from its own generator).</summary>
         public (Tensor Inputs, Tensor Targets) HeldOut(int count = 2048)
         {
-            var inputs = randn(count, Features, generator: new Generator((ulong)Seed + 2_000));
+            using var heldOut = new Generator((ulong)Seed + 2_000);
+            var inputs = randn(count, Features, generator: heldOut);
             return (inputs, Target(inputs));
+        }
+
+        /// <summary>Releases the teacher weights and the generator (native memory).</summary>
+        public void Dispose()
+        {
+            teacher.Dispose();
+            generator.Dispose();
         }
 
         private Tensor Target(Tensor x) => (x.matmul(teacher) / 4).sin() + 0.5 * x.narrow(1, 0, 1) * x.narrow(1, 1, 1);
