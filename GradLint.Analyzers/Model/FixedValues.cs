@@ -181,7 +181,7 @@ namespace GradLint.Analyzers.Model
 
         private bool LocalIsFixed(ILocalReferenceOperation reference, int depth)
         {
-            var root = Root(reference);
+            var root = OperationTree.Root(reference);
             var stored = false;
             foreach (var operation in root.DescendantsAndSelf())
             {
@@ -305,7 +305,7 @@ namespace GradLint.Analyzers.Model
         }
 
         private static bool PassedAsWindow(IOperation reference, ISymbol symbol) =>
-            Root(reference).DescendantsAndSelf().OfType<IArgumentOperation>().Any(a =>
+            OperationTree.Root(reference).DescendantsAndSelf().OfType<IArgumentOperation>().Any(a =>
                 a.Parameter?.Name == "window" && a.Parameter.ContainingSymbol.Name is "stft" or "istft"
                 && a.ArgumentKind != ArgumentKind.DefaultValue
                 && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(ValueRangeAnalysis.Strip(a.Value)), symbol));
@@ -313,10 +313,11 @@ namespace GradLint.Analyzers.Model
         private SyntaxNode? DeclarationIn(IMethodSymbol method, SyntaxTree tree)
         {
             var declaration = method.DeclaringSyntaxReferences.FirstOrDefault(r => r.SyntaxTree == tree)?.GetSyntax();
-            return declaration is MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null } ? declaration : null;
+            return declaration is MethodDeclarationSyntax body && (body.Body is not null || body.ExpressionBody is not null) ? declaration : null;
         }
 
-        private IEnumerable<IOperation> ReturnedValues(SyntaxNode declaration)
+        // Null for a return the model cannot see; Fixed(null) is false.
+        private IEnumerable<IOperation?> ReturnedValues(SyntaxNode declaration)
         {
             if (model is null)
             {
@@ -326,19 +327,13 @@ namespace GradLint.Analyzers.Model
             var method = (MethodDeclarationSyntax)declaration;
             if (method.ExpressionBody is { } arrow)
             {
-                if (model.GetOperation(arrow.Expression) is { } value) yield return value;
+                yield return model.GetOperation(arrow.Expression);
                 yield break;
             }
 
             foreach (var statement in method.Body!.DescendantNodes().OfType<ReturnStatementSyntax>())
             {
-                if (statement.Expression is null || model.GetOperation(statement.Expression) is not { } value)
-                {
-                    yield return null!;   // counted as not fixed
-                    continue;
-                }
-
-                yield return value;
+                yield return statement.Expression is null ? null : model.GetOperation(statement.Expression);
             }
         }
 
@@ -351,15 +346,5 @@ namespace GradLint.Analyzers.Model
 
         private static bool Declares(IOperation operation, ILocalSymbol local) =>
             operation.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(r => r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local));
-
-        private static IOperation Root(IOperation operation)
-        {
-            while (operation.Parent is not null)
-            {
-                operation = operation.Parent;
-            }
-
-            return operation;
-        }
     }
 }

@@ -221,9 +221,7 @@ namespace GradLint.Analyzers.Model
 
         private static bool UsesOnlyReadOnHost(ILocalSymbol local, IOperation anywhere, TorchSymbols torch, int depth)
         {
-            var root = anywhere;
-            while (root.Parent is not null) root = root.Parent;
-            var uses = root.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Where(r => !r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local)
+            var uses = OperationTree.Root(anywhere).DescendantsAndSelf().OfType<ILocalReferenceOperation>().Where(r => !r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local)
                 && !(r.Parent is IAssignmentOperation assignment && assignment.Target == r)).ToList();
             return uses.All(use => OnlyReadOnHost(use, torch, depth + 1));
         }

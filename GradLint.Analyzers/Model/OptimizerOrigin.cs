@@ -54,25 +54,11 @@ namespace GradLint.Analyzers.Model
             _ => null,
         };
 
-        private static IOperation? Strip(IOperation? operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
+        private static IOperation? Strip(IOperation? operation) => ValueRangeAnalysis.Strip(operation);
 
         private static IOperation? FindInFunction(IOperation reference, ISymbol local)
         {
-            var root = reference;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
-            foreach (var operation in root.DescendantsAndSelf())
+            foreach (var operation in OperationTree.Root(reference).DescendantsAndSelf())
             {
                 if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) && IsCreation(declarator.Initializer?.Value))
                 {

@@ -306,14 +306,8 @@ namespace GradLint.Analyzers.Model
 
         private static IOperation? SingleAssignment(ILocalReferenceOperation reference)
         {
-            var root = (IOperation)reference;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
             IOperation? value = null;
-            foreach (var operation in root.DescendantsAndSelf())
+            foreach (var operation in OperationTree.Root(reference).DescendantsAndSelf())
             {
                 switch (operation)
                 {
