@@ -3,8 +3,8 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using GradLint.StaticCheck;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -40,33 +40,10 @@ namespace GradLint.Tests.Infrastructure
 
         public static async Task<string> ApplyAllAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fixer, int maxRounds = 20)
         {
-            using var workspace = new AdhocWorkspace();
-            var document = CreateDocument(workspace, source, withRuntime: false);
-
-            for (int round = 0; round < maxRounds; round++)
-            {
-                var compilation = (await document.Project.GetCompilationAsync())!;
-                var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer)).GetAnalyzerDiagnosticsAsync();
-                var diagnostic = diagnostics.FirstOrDefault(d => fixer.FixableDiagnosticIds.Contains(d.Id));
-                if (diagnostic is null)
-                {
-                    return (await document.GetTextAsync()).ToString();
-                }
-
-                CodeAction? action = null;
-                var context = new CodeFixContext(document, diagnostic, (a, _) => action ??= a, CancellationToken.None);
-                await fixer.RegisterCodeFixesAsync(context);
-                if (action is null)
-                {
-                    throw new InvalidOperationException($"No fix offered for {diagnostic}.");
-                }
-
-                var operations = await action.GetOperationsAsync(CancellationToken.None);
-                var changed = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;
-                document = changed.GetDocument(document.Id)!;
-            }
-
-            throw new InvalidOperationException("The fix did not converge.");
+            // The demo's checker, restricted to one rule: apply its first action until nothing is left to fix.
+            var checker = new GradLintChecker(TestReferences.All, analyzers: new[] { analyzer }, fixers: new[] { fixer });
+            var report = await checker.FixAsync(source, "Trainer.cs", maxRounds);
+            return report.FixedSource;
         }
     }
 }

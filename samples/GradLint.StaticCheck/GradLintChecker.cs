@@ -22,8 +22,12 @@ namespace GradLint.StaticCheck
 
         /// <param name="references">What the checked file compiles against (framework and TorchSharp; see <see cref="TorchSharpReferences"/>).</param>
         /// <param name="editorConfig">Optional <c>.editorconfig</c> text (e.g. <c>gradlint.default_max_norm = 0.5</c>, severities).</param>
-        public GradLintChecker(IEnumerable<MetadataReference> references, string? editorConfig = null)
+        /// <param name="analyzers">The analyzers to run; all of GradLint's when null.</param>
+        /// <param name="fixers">The code fixes to apply; all of GradLint's when null.</param>
+        public GradLintChecker(IEnumerable<MetadataReference> references, string? editorConfig = null, IEnumerable<DiagnosticAnalyzer>? analyzers = null, IEnumerable<CodeFixProvider>? fixers = null)
         {
+            Analyzers = analyzers?.ToImmutableArray() ?? AllAnalyzers;
+            Fixers = fixers?.ToImmutableArray() ?? AllFixers;
             ArgumentNullException.ThrowIfNull(references);
             this.references = references.ToImmutableArray();
             if (this.references.IsEmpty)
@@ -38,10 +42,16 @@ namespace GradLint.StaticCheck
         public static GradLintChecker ForTorchSharp(string? editorConfig = null) => new GradLintChecker(TorchSharpReferences.ForRunningProcess(), editorConfig);
 
         /// <summary>Every GradLint analyzer, one instance each.</summary>
-        public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = Instantiate<DiagnosticAnalyzer, DiagnosticAnalyzerAttribute>(typeof(GradLint.Analyzers.Rules.MissingZeroGradAnalyzer).Assembly);
+        public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = Instantiate<DiagnosticAnalyzer, DiagnosticAnalyzerAttribute>(typeof(GradLint.Analyzers.Rules.MissingZeroGradAnalyzer).Assembly);
 
         /// <summary>Every GradLint code fix provider, one instance each.</summary>
-        public static ImmutableArray<CodeFixProvider> Fixers { get; } = Instantiate<CodeFixProvider, ExportCodeFixProviderAttribute>(typeof(GradLint.CodeFixes.Rules.MissingZeroGradFixer).Assembly);
+        public static ImmutableArray<CodeFixProvider> AllFixers { get; } = Instantiate<CodeFixProvider, ExportCodeFixProviderAttribute>(typeof(GradLint.CodeFixes.Rules.MissingZeroGradFixer).Assembly);
+
+        /// <summary>The analyzers this checker runs.</summary>
+        public ImmutableArray<DiagnosticAnalyzer> Analyzers { get; }
+
+        /// <summary>The code fixes this checker applies.</summary>
+        public ImmutableArray<CodeFixProvider> Fixers { get; }
 
         /// <summary>Analyzes <paramref name="source"/>: GradLint's findings (in source order) and compile errors.</summary>
         public async Task<CheckReport> CheckAsync(string source, string fileName = "Training.cs", CancellationToken cancellationToken = default)
@@ -68,19 +78,20 @@ namespace GradLint.StaticCheck
 
             using var workspace = new AdhocWorkspace();
             var document = CreateDocument(workspace, source, fileName);
-            var (before, _) = await AnalyzeAsync(document, cancellationToken).ConfigureAwait(false);
+            CheckReport? before = null;
             var applied = new List<AppliedFix>();
             var unfixable = new HashSet<string>();
 
             for (int round = 0; round < maxFixes; round++)
             {
-                var (_, diagnostics) = await AnalyzeAsync(document, cancellationToken).ConfigureAwait(false);
+                // One analysis per round: the first is the "before" report, the one that finds nothing left to fix the "after".
+                var (report, diagnostics) = await AnalyzeAsync(document, cancellationToken).ConfigureAwait(false);
+                before ??= report;
                 var next = await FirstFixAsync(document, diagnostics.Where(d => !unfixable.Contains(Key(d))), cancellationToken).ConfigureAwait(false);
                 if (next is null)
                 {
                     var text = (await document.GetTextAsync(cancellationToken).ConfigureAwait(false)).ToString();
-                    var (after, _) = await AnalyzeAsync(document, cancellationToken).ConfigureAwait(false);
-                    return new FixReport(source, text, applied, before, after);
+                    return new FixReport(source, text, applied, before, report);
                 }
 
                 var (diagnostic, action) = next.Value;
@@ -101,7 +112,7 @@ namespace GradLint.StaticCheck
 
         private static string Key(Diagnostic diagnostic) => diagnostic.Id + "@" + diagnostic.Location.SourceSpan;
 
-        private static async Task<(Diagnostic, CodeAction)?> FirstFixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private async Task<(Diagnostic, CodeAction)?> FirstFixAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
@@ -136,7 +147,7 @@ namespace GradLint.StaticCheck
             return document;
         }
 
-        private static async Task<(CheckReport Report, ImmutableArray<Diagnostic> Diagnostics)> AnalyzeAsync(Document document, CancellationToken cancellationToken)
+        private async Task<(CheckReport Report, ImmutableArray<Diagnostic> Diagnostics)> AnalyzeAsync(Document document, CancellationToken cancellationToken)
         {
             var compilation = (await document.Project.GetCompilationAsync(cancellationToken).ConfigureAwait(false))!;
             var errors = compilation.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error)
