@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using GradLint.Policies;
 
 namespace GradLint
@@ -13,8 +14,37 @@ namespace GradLint
         {
         }
 
-        /// <summary>Never clip; the guard still skips non-finite steps and reports norms.</summary>
+        /// <summary>Never clip; the guard still skips non-finite steps, repairs divergences and reports norms.</summary>
         public static ClippingPolicy None { get; } = new NoClippingPolicy();
+
+        /// <summary>
+        /// The default. Clips the total norm to <paramref name="factor"/> × the median of the last
+        /// <paramref name="window"/> norms (each as the step used it, so a spike enters the history at the
+        /// limit), with a looser factor while the history is short: ×5 the factor after one step, ×1.04
+        /// after 100. It adapts to the problem's own scale (norms of 0.01 or of 1,000 alike), protects from
+        /// the second step on, and cannot be dragged up by a runaway faster than ×factor per half window —
+        /// a sustained rise is the guard's divergence detector's job (repair, <see cref="GuardOptions.Repair"/>).
+        /// The first step has no history and is limited only by <paramref name="maxNorm"/>.
+        /// Chosen on the stability suite (benchmarks/GradLint.Stability).
+        /// </summary>
+        /// <param name="factor">How many times the median norm a step may reach; &gt; 1.</param>
+        /// <param name="window">How many recent norms the median is taken over; ≥ 1.</param>
+        /// <param name="maxNorm">Optional absolute cap on every step; &gt; 0.</param>
+        public static ClippingPolicy Adaptive(double factor = AdaptiveDefaults.Factor, int window = AdaptiveDefaults.Window, double? maxNorm = null)
+        {
+            if (!(factor > 1) || double.IsInfinity(factor))
+            {
+                throw new ArgumentOutOfRangeException(nameof(factor), factor, $"factor must be a finite number > 1: how many times the median norm a step may reach, e.g. {AdaptiveDefaults.Factor}.");
+            }
+
+            if (window < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(window), window, "window must be at least 1 (the number of recent norms the median is taken over).");
+            }
+
+            RequireOptionalCap(maxNorm);
+            return new AdaptivePolicy(factor, window, maxNorm);
+        }
 
         /// <summary>
         /// Rescale all gradients together so that their total L2 norm is at most
@@ -28,18 +58,34 @@ namespace GradLint
         }
 
         /// <summary>
-        /// ZClip (arXiv 2504.02507): keeps an exponential moving average of the mean and variance of the
-        /// total gradient norm; a norm whose z-score exceeds <paramref name="zThreshold"/> is clipped
-        /// to <c>mean + zThreshold²/z · std</c> (the reciprocal rule: the larger the spike, the harder the
-        /// clip), and the averages are updated with the clipped value so a spike does not inflate them.
-        /// The first <paramref name="warmupSteps"/> finite norms initialise the averages. Non-finite norms
-        /// never enter the statistics.
+        /// Z-score clipping after ZClip (arXiv 2504.02507), corrected where ZClip fails on explosions:
+        /// an exponential moving average of the mean and variance of the total norm; a norm whose z-score
+        /// exceeds <paramref name="zThreshold"/> is clipped to <c>mean + zThreshold²/z · std</c>.
+        /// Two deviations from the paper (use <see cref="ZClip"/> for the published behaviour): the
+        /// <paramref name="warmupSteps"/> of warm-up are limited as <see cref="Adaptive"/> limits its first
+        /// steps instead of being left unprotected, and a clipped spike does not enter the averages (ZClip
+        /// feeds them the clipped value, so a sustained rise ratchets the threshold up with it).
+        /// Non-finite norms never enter the statistics.
         /// </summary>
         /// <param name="alpha">EMA smoothing, in (0, 1); larger is smoother.</param>
         /// <param name="zThreshold">z-score above which a norm counts as a spike; &gt; 0.</param>
-        /// <param name="warmupSteps">Finite steps that initialise the statistics before any z-clipping; ≥ 1.</param>
-        /// <param name="maxNorm">Optional absolute cap applied on every step, warm-up included; &gt; 0.</param>
-        public static ClippingPolicy ZScore(double alpha = 0.97, double zThreshold = 2.5, int warmupSteps = 25, double? maxNorm = null)
+        /// <param name="warmupSteps">Finite steps that initialise the statistics; ≥ 1.</param>
+        /// <param name="maxNorm">Optional absolute cap applied on every step; &gt; 0.</param>
+        public static ClippingPolicy ZScore(double alpha = 0.97, double zThreshold = 2.5, int warmupSteps = 25, double? maxNorm = null) =>
+            CreateZScore(alpha, zThreshold, warmupSteps, maxNorm, paper: false);
+
+        /// <summary>
+        /// ZClip exactly as published (arXiv 2504.02507, reciprocal "adaptive scaling"): EMA mean and
+        /// variance of the total norm, initialised from the first <paramref name="warmupSteps"/> norms
+        /// (limited only by <paramref name="maxNorm"/>); a norm with z-score above
+        /// <paramref name="zThreshold"/> is clipped to <c>mean + zThreshold²/z · std</c> and the averages
+        /// are updated with the clipped value. The reference code's newer versions default
+        /// <c>max_grad_norm</c> to 1.0; pass <c>maxNorm: 1.0</c> for that.
+        /// </summary>
+        public static ClippingPolicy ZClip(double alpha = 0.97, double zThreshold = 2.5, int warmupSteps = 25, double? maxNorm = null) =>
+            CreateZScore(alpha, zThreshold, warmupSteps, maxNorm, paper: true);
+
+        private static ClippingPolicy CreateZScore(double alpha, double zThreshold, int warmupSteps, double? maxNorm, bool paper)
         {
             if (!(alpha > 0 && alpha < 1))
             {
@@ -52,12 +98,8 @@ namespace GradLint
                 throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must be at least 1.");
             }
 
-            if (maxNorm is double cap)
-            {
-                Require.PositiveFinite(cap, nameof(maxNorm), "an absolute cap on the total gradient norm, or null for none");
-            }
-
-            return new ZScorePolicy(alpha, zThreshold, warmupSteps, maxNorm);
+            RequireOptionalCap(maxNorm);
+            return new ZScorePolicy(alpha, zThreshold, warmupSteps, maxNorm, paper);
         }
 
         /// <summary>
@@ -97,8 +139,31 @@ namespace GradLint
             return new UnitWisePolicy(lambda, eps);
         }
 
+        /// <summary>The policy and its settings, e.g. <c>FixedNorm(maxNorm=1)</c>.</summary>
+        public override string ToString() => Settings;
+
+        /// <summary>Name and settings; saved with the guard's state and checked on load.</summary>
+        internal abstract string Settings { get; }
+
         /// <summary>Creates the running state one guard keeps for this policy.</summary>
         internal abstract PolicyState CreateState();
+
+        private protected static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+        private static void RequireOptionalCap(double? maxNorm)
+        {
+            if (maxNorm is double cap)
+            {
+                Require.PositiveFinite(cap, nameof(maxNorm), "an absolute cap on the total gradient norm, or null for none");
+            }
+        }
+    }
+
+    /// <summary>The defaults of <see cref="ClippingPolicy.Adaptive"/>, chosen on the stability suite.</summary>
+    internal static class AdaptiveDefaults
+    {
+        public const double Factor = 3.0;
+        public const int Window = 100;
     }
 
     internal static class Require

@@ -1,27 +1,41 @@
 using System;
+using Microsoft.Extensions.Logging;
 
 namespace GradLint
 {
-    /// <summary>What the guard does when the gradients hold NaN or ±Inf.</summary>
+    /// <summary>What the guard does when a step's gradients hold NaN or ±Inf.</summary>
     public enum NonFiniteAction
     {
         /// <summary>
         /// Do not run the inner optimizer's step: the gradients are zeroed and the optimizer's state
         /// (moments, step counts) is left exactly as it was. Like GradScaler's skip-on-Inf in PyTorch.
+        /// A streak of them is a divergence: repaired (<see cref="GuardOptions.Repair"/>), or, with
+        /// repair off, an exception after <see cref="GuardOptions.MaxConsecutiveSkips"/>.
         /// </summary>
         SkipStep,
 
-        /// <summary>Throw a <see cref="GradientExplosionException"/> naming the culprit parameter; nothing is changed.</summary>
+        /// <summary>Throw a <see cref="NonFiniteGradientException"/> naming the culprit; nothing is changed.</summary>
         Throw,
     }
 
-    /// <summary>Settings of a gradient guard (<see cref="GradientGuardExtensions.WithGradientGuard"/>).</summary>
+    /// <summary>Where a repair snapshot keeps its copy of the weights and buffers.</summary>
+    public enum SnapshotLocation
+    {
+        /// <summary>On the weights' own device (GPU memory on CUDA): no host transfer; costs one copy of the weights there.</summary>
+        Device,
+
+        /// <summary>In host memory: frees the device, costs a device-to-host copy per snapshot.</summary>
+        Host,
+    }
+
+    /// <summary>Settings of a gradient guard (<see cref="GradientGuardExtensions.WithGradientGuard"/>). The guard keeps a copy: changing these afterwards does not affect it.</summary>
     public sealed class GuardOptions
     {
-        private ClippingPolicy clipping = ClippingPolicy.ZScore();
+        private ClippingPolicy clipping = ClippingPolicy.Adaptive();
         private int maxConsecutiveSkips = 25;
+        private RepairOptions repair = new RepairOptions();
 
-        /// <summary>How gradients are clipped on finite steps. Default: <see cref="ClippingPolicy.ZScore"/>.</summary>
+        /// <summary>How gradients are clipped on finite steps. Default: <see cref="ClippingPolicy.Adaptive"/>.</summary>
         public ClippingPolicy Clipping
         {
             get => clipping;
@@ -32,19 +46,27 @@ namespace GradLint
         public NonFiniteAction OnNonFinite { get; set; } = NonFiniteAction.SkipStep;
 
         /// <summary>
+        /// Detect a divergence and repair it: restore the last known-good weights and optimizer state and
+        /// back the learning rate off. On by default; <c>Repair.Enabled = false</c> turns it off.
+        /// </summary>
+        public RepairOptions Repair
+        {
+            get => repair;
+            set => repair = value ?? throw new ArgumentNullException(nameof(value), "Repair must be set; use new RepairOptions { Enabled = false } to switch repair off.");
+        }
+
+        /// <summary>
         /// Attach a <see cref="GradientProbe"/> to the model passed to <c>WithGradientGuard</c>, so that
-        /// <see cref="GuardStepReport.Culprit"/> names a module rather than a parameter: on a skipped step
-        /// the module whose backward first produced a non-finite gradient; on a clipped step the module
-        /// whose backward multiplied the gradient tenfold or more, else the module owning the parameter
-        /// with the largest gradient (an outlier batch: large activations, ordinary output gradients).
+        /// culprits name a module rather than a parameter: on a skipped step the module whose backward
+        /// first produced a non-finite gradient; on a clipped step the module whose backward multiplied
+        /// the gradient tenfold or more, else the module owning the parameter with the largest gradient.
         /// Observing only; the guard disposes the probe with itself. Default false.
         /// </summary>
         public bool ProbeLayers { get; set; }
 
         /// <summary>
-        /// After this many skipped steps in a row the guard gives up and throws a
-        /// <see cref="GradientExplosionException"/> naming the culprit parameters (training is then
-        /// stuck, not recovering). Default 25; must be ≥ 1.
+        /// With repair off: after this many skipped steps in a row the guard throws a
+        /// <see cref="TrainingDivergedException"/>. Default 25; must be ≥ 1.
         /// </summary>
         public int MaxConsecutiveSkips
         {
@@ -53,5 +75,108 @@ namespace GradLint
                 ? value
                 : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConsecutiveSkips must be at least 1.");
         }
+
+        /// <summary>
+        /// Where the guard reports (Microsoft.Extensions.Logging): clipped steps at Debug, skipped steps,
+        /// loss spikes and repairs at Warning, a divergence it gives up on at Error, with structured fields
+        /// (Step, NormBefore, NormAfter, Limit, Culprit, LearningRateScale). Null: no logging.
+        /// </summary>
+        public ILogger? Logger { get; set; }
+
+        internal GuardOptions Copy() => new GuardOptions
+        {
+            clipping = clipping,   // policies are immutable descriptions
+            OnNonFinite = OnNonFinite,
+            repair = repair.Copy(),
+            ProbeLayers = ProbeLayers,
+            maxConsecutiveSkips = maxConsecutiveSkips,
+            Logger = Logger,
+        };
+    }
+
+    /// <summary>
+    /// How the guard detects a divergence and repairs it (the third remedy: adapt the learning rate).
+    /// A divergence is a streak of non-finite steps, loss spikes on three steps in a row (when the loss
+    /// is passed to <c>step(loss)</c>), or recent gradient norms that ran away from their longer-term
+    /// level. A repair restores the last snapshot (weights, model buffers, optimizer state, clipping
+    /// statistics), multiplies the learning rate by <see cref="BackoffFactor"/>, skips the offending
+    /// step, and lets the rate climb back over <see cref="RecoverySteps"/>.
+    /// </summary>
+    public sealed class RepairOptions
+    {
+        private int snapshotInterval = 50;
+        private double backoffFactor = 0.5;
+        private int recoverySteps = 200;
+        private int maxRepairs = 8;
+        private int nonFiniteStreak = 3;
+        private double runawayRatio = 10;
+        private double lossSpikeThreshold = 8;
+
+        /// <summary>Repair divergences (default true). Off: non-finite streaks end in an exception after <see cref="GuardOptions.MaxConsecutiveSkips"/>.</summary>
+        public bool Enabled { get; set; } = true;
+
+        /// <summary>
+        /// A snapshot is taken after this many healthy steps in a row (no skip, no spike, norms near
+        /// their reference); the initial weights are the first. Memory: one copy of the weights and
+        /// buffers (<see cref="Location"/>) plus the optimizer state in host memory (Adam: two more
+        /// copies of the weights). Default 50; ≥ 1.
+        /// </summary>
+        public int SnapshotInterval
+        {
+            get => snapshotInterval;
+            set => snapshotInterval = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "SnapshotInterval must be at least 1 (healthy steps between snapshots).");
+        }
+
+        /// <summary>Where the snapshot keeps weights and buffers. Default <see cref="SnapshotLocation.Device"/>.</summary>
+        public SnapshotLocation Location { get; set; } = SnapshotLocation.Device;
+
+        /// <summary>The learning rate is multiplied by this at each repair. Default 0.5; in (0, 1).</summary>
+        public double BackoffFactor
+        {
+            get => backoffFactor;
+            set => backoffFactor = value > 0 && value < 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "BackoffFactor must be in the open interval (0, 1), e.g. 0.5.");
+        }
+
+        /// <summary>Healthy steps over which the backed-off rate climbs back half-way (geometrically) to the rate that diverged. Default 200; ≥ 1.</summary>
+        public int RecoverySteps
+        {
+            get => recoverySteps;
+            set => recoverySteps = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "RecoverySteps must be at least 1.");
+        }
+
+        /// <summary>Repairs in a row (with no new known-good snapshot between them) before the guard gives up with a <see cref="TrainingDivergedException"/>. Default 8; ≥ 1.</summary>
+        public int MaxRepairs
+        {
+            get => maxRepairs;
+            set => maxRepairs = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxRepairs must be at least 1.");
+        }
+
+        /// <summary>Non-finite steps in a row that count as a divergence. Default 3; ≥ 1.</summary>
+        public int NonFiniteStreak
+        {
+            get => nonFiniteStreak;
+            set => nonFiniteStreak = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "NonFiniteStreak must be at least 1.");
+        }
+
+        /// <summary>The median of the last 10 gradient norms this many times the known-good level is a divergence. Default 10; &gt; 1.</summary>
+        public double RunawayRatio
+        {
+            get => runawayRatio;
+            set => runawayRatio = value > 1 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "RunawayRatio must be a finite number > 1, e.g. 10.");
+        }
+
+        /// <summary>
+        /// A loss more than this many robust standard deviations (1.4826 × MAD, of the log of the loss
+        /// when losses are positive) above the median of the last 50 losses — and, for positive losses,
+        /// at least 3× that median — is a spike: its step is skipped; spikes on 3 steps in a row are a
+        /// divergence. Judged from the 21st loss on. Default 8; &gt; 0.
+        /// </summary>
+        public double LossSpikeThreshold
+        {
+            get => lossSpikeThreshold;
+            set => lossSpikeThreshold = value > 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "LossSpikeThreshold must be a finite number > 0, e.g. 10.");
+        }
+
+        internal RepairOptions Copy() => (RepairOptions)MemberwiseClone();
     }
 }

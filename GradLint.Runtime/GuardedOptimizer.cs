@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
-using GradLint.Policies;
+using System.Runtime.ExceptionServices;
+using GradLint.Engine;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,66 +10,63 @@ using static TorchSharp.torch;
 namespace GradLint
 {
     /// <summary>
-    /// A drop-in replacement for a TorchSharp optimizer that guards every <see cref="step"/>: it
-    /// measures the total gradient norm on the gradients' own device (one host read per step),
+    /// A drop-in replacement for a TorchSharp optimizer that guards every <see cref="step(Func{Tensor})"/>:
+    /// it measures the total gradient norm on the gradients' own device (one host read per step),
     /// skips steps whose gradients hold NaN/±Inf (zeroing them, leaving the optimizer's state as it
-    /// was), clips by its <see cref="ClippingPolicy"/>, and reports what it did. <c>zero_grad</c>,
-    /// <c>parameters</c> and <c>ParamGroups</c> forward to <see cref="Inner"/>, so LR schedulers work
-    /// on it as on the inner optimizer. Create it with
-    /// <see cref="GradientGuardExtensions.WithGradientGuard"/>. Disposing it disposes the inner optimizer.
+    /// was), clips by its <see cref="ClippingPolicy"/>, repairs divergences from a known-good snapshot
+    /// with a learning-rate back-off, and reports what it did. <c>zero_grad</c>, <c>parameters</c> and
+    /// <c>ParamGroups</c> forward to <see cref="Inner"/>, so LR schedulers work on it as on the inner
+    /// optimizer; it implements <c>IMomentum</c> / <c>IBetas</c> exactly when the inner optimizer does.
+    /// Create it with <see cref="GradientGuardExtensions.WithGradientGuard"/>. Disposing it disposes the inner optimizer.
     /// </summary>
-    public sealed class GuardedOptimizer : optim.Optimizer, optim.IMomentum, optim.IBetas
+    public class GuardedOptimizer : optim.Optimizer
     {
-        private const int StateFormatVersion = 1;
-        private const double ClipEpsilon = 1e-6;   // as clip_grad_norm_: coef = limit / (norm + 1e-6)
-
-        private readonly GuardOptions options;
-        private readonly PolicyState policy;
-        private readonly Dictionary<IntPtr, string> parameterNames = new Dictionary<IntPtr, string>();
-        private readonly HashSet<string> culpritsInSkipRun = new HashSet<string>();
-        private long steps, clippedSteps, skippedSteps, nonFiniteSteps;
-        private int consecutiveSkips;
-        private GuardStepReport? lastReport;
+        private readonly GuardEngine engine;
         private bool disposed;
-        private readonly GradientProbe? probe;
 
-        internal GuardedOptimizer(optim.Optimizer inner, GuardOptions options, nn.Module? model)
+        private protected GuardedOptimizer(optim.Optimizer inner, GuardOptions options, nn.Module? model)
             : base(IntPtr.Zero)
         {
             Inner = inner;
-            this.options = options;
-            policy = options.Clipping.CreateState();
-            if (model is not null)
-            {
-                foreach (var (name, parameter) in model.named_parameters())
-                {
-                    parameterNames[parameter.Handle] = name;
-                }
-
-                if (options.ProbeLayers)
-                {
-                    probe = GradientProbe.Attach(model);
-                }
-            }
+            var probe = options.ProbeLayers && model is not null ? GradientProbe.Attach(model) : null;
+            engine = new GuardEngine(inner, options, model, probe);
+            engine.Published += OnPublished;
         }
 
         /// <summary>The layer probe this guard attached (<see cref="GuardOptions.ProbeLayers"/>), or null.</summary>
-        public GradientProbe? Probe => probe;
+        public GradientProbe? Probe => engine.Probe;
 
         /// <summary>The optimizer that performs the updates.</summary>
         public optim.Optimizer Inner { get; }
 
-        /// <summary>What the last <see cref="step"/> did; null before the first.</summary>
-        public GuardStepReport? LastReport => lastReport;
+        /// <summary>What the last <see cref="step(Func{Tensor})"/> did; null before the first.</summary>
+        public GuardStepReport? LastReport => engine.LastReport;
 
         /// <summary>Totals so far.</summary>
-        public GuardStatistics Statistics => new GuardStatistics(steps, clippedSteps, skippedSteps, nonFiniteSteps);
+        public GuardStatistics Statistics => engine.Statistics;
 
         /// <summary>
-        /// Raised during <see cref="step"/> whenever the guard clips or skips, with that step's report
-        /// (its <see cref="GuardStepReport.ToString"/> is one log line). Handlers run before the inner step.
+        /// The guard's multiplier on the learning rate (1 until a repair backs it off). It is applied
+        /// only while the inner step runs, on top of the rate the scheduler set: <c>ParamGroups</c> show the
+        /// scheduled rate, the inner optimizer steps with scheduled × this.
+        /// </summary>
+        public double LearningRateScale => engine.LearningRateScale;
+
+        /// <summary>The step whose snapshot a repair would restore (null with repair off or before the first step).</summary>
+        public long? SnapshotStep => engine.SnapshotStep;
+
+        /// <summary>Bytes held by the repair snapshot (weights and buffers where configured, optimizer state on the host).</summary>
+        public long SnapshotBytes => engine.SnapshotBytes;
+
+        /// <summary>
+        /// Raised during a step whenever the guard clips, skips or repairs, with that step's report (its
+        /// <see cref="GuardStepReport.ToString"/> is one log line and reads nothing from the device).
+        /// Handlers run before the inner step.
         /// </summary>
         public event EventHandler<GuardStepReport>? Intervention;
+
+        /// <summary>Raised on every step with its report (for sinks such as <see cref="GuardTensorBoard"/>); no extra device read.</summary>
+        public event EventHandler<GuardStepReport>? Stepped;
 
         /// <inheritdoc />
         public override IEnumerable<optim.ILearningRateController> ParamGroups => Inner.ParamGroups;
@@ -83,277 +80,151 @@ namespace GradLint
         /// <inheritdoc />
         public override void add_param_group(ParamGroup param_group) => Inner.add_param_group(param_group);
 
-        /// <summary>Forwards to the inner optimizer's momentum (SGD, RMSprop, …), for LR schedulers that cycle it.</summary>
-        public double Momentum
-        {
-            get => Inner is optim.IMomentum m ? m.Momentum : throw NoSuch("momentum", "IMomentum");
-            set
-            {
-                if (Inner is optim.IMomentum m) m.Momentum = value;
-                else throw NoSuch("momentum", "IMomentum");
-            }
-        }
-
-        /// <summary>Forwards to the inner optimizer's betas (Adam, AdamW, …), for LR schedulers that cycle them.</summary>
-        public (double, double) Betas
-        {
-            get => Inner is optim.IBetas b ? b.Betas : throw NoSuch("betas", "IBetas");
-            set
-            {
-                if (Inner is optim.IBetas b) b.Betas = value;
-                else throw NoSuch("betas", "IBetas");
-            }
-        }
-
-        private NotSupportedException NoSuch(string what, string iface) =>
-            new NotSupportedException($"The inner optimizer ({Inner.GetType().Name}) has no {what} ({iface}); choose a scheduler setting that does not cycle it.");
-
         /// <summary>
-        /// Guards the gradients, then runs the inner optimizer's step unless they were non-finite.
-        /// With a closure (LBFGS), every evaluation of the closure is guarded: its gradients are
-        /// clipped, or zeroed when non-finite (the optimizer then sees no descent direction and stops).
-        /// Returns what the inner step returns, or null for a skipped step.
+        /// Guards the gradients, then runs the inner optimizer's step unless the guard skipped it.
+        /// With a closure, a managed optimizer's closure is run here first (its loss is judged for
+        /// spikes), then guarded, then the inner step runs without it; LBFGS, which re-evaluates the
+        /// closure, gets a wrapped closure: its first evaluation is the guarded step, later ones are
+        /// clipped to the same limit or zeroed when non-finite. Returns the closure's loss, or what the
+        /// inner step returns; null when the step was skipped and there was no closure.
         /// </summary>
-        public override Tensor step(Func<Tensor>? closure = null)
+        public override Tensor? step(Func<Tensor>? closure = null)
         {
             ThrowIfDisposed();
             if (closure is null)
             {
-                var report = Guard();
-                return report.StepSkipped ? null! : Inner.step();
+                return engine.Guard(null) == StepDecision.Run ? InnerStep(null) : null;
             }
 
-            return Inner.step(() =>
+            if (Inner is OptimizerHelper)
+            {
+                Tensor loss;
+                using (enable_grad())
+                {
+                    loss = closure();
+                }
+
+                if (engine.Guard(loss) == StepDecision.Run)
+                {
+                    InnerStep(null);
+                }
+
+                return loss;
+            }
+
+            return StepWithReevaluatingClosure(closure);
+        }
+
+        /// <summary>
+        /// Like <c>step()</c>, and the loss of this step is judged too: a non-finite loss or a spike far
+        /// above its recent values skips the step, and a second spike within 10 steps is repaired. The
+        /// loss is read in the same host read as the gradient norm. Returns what the inner step returns,
+        /// or null when the step was skipped.
+        /// </summary>
+        /// <param name="loss">This step's loss (the tensor <c>backward()</c> was called on).</param>
+        public Tensor? step(Tensor loss)
+        {
+            ThrowIfDisposed();
+            if (loss is null)
+            {
+                throw new ArgumentNullException(nameof(loss), "Pass the loss tensor of this step, or call step() without it.");
+            }
+
+            return engine.Guard(loss) == StepDecision.Run ? InnerStep(null) : null;
+        }
+
+        /// <summary>
+        /// The culprit of the last step: for a skipped or repaired step its report's; for a clipped step
+        /// the parameter with the largest gradient (with layer probes: the module that amplified the
+        /// gradient, else the module owning that parameter) — one extra device read. Null when the last
+        /// step needed no intervention.
+        /// </summary>
+        public string? FindCulprit()
+        {
+            ThrowIfDisposed();
+            return engine.FindCulprit();
+        }
+
+        private Tensor? InnerStep(Func<Tensor>? closure)
+        {
+            using var rate = engine.ApplyLearningRate();
+            return Inner.step(closure!);
+        }
+
+        // LBFGS calls the closure from inside its native step: nothing may be thrown across that
+        // boundary (it aborts the process), so a guard exception is kept and rethrown afterwards.
+        private Tensor? StepWithReevaluatingClosure(Func<Tensor> closure)
+        {
+            ExceptionDispatchInfo? deferred = null;
+            var evaluations = 0;
+            var result = InnerStep(() =>
             {
                 var loss = closure();
-                Guard();
-                return loss;
-            });
-        }
-
-        private GuardStepReport Guard()
-        {
-            steps++;
-            using var scope = NewDisposeScope();
-            var grads = new List<Tensor>();
-            var withGrad = new List<Parameter>();
-            var names = new List<string>();
-            int index = 0;
-            foreach (var parameter in Inner.parameters())
-            {
-                var grad = parameter.grad;   // a new alias, owned by the scope
-                if (grad is not null)
+                try
                 {
-                    grads.Add(grad);
-                    withGrad.Add(parameter);
-                    names.Add(parameterNames.TryGetValue(parameter.Handle, out var name) ? name : $"parameters[{index}]");
-                }
-
-                index++;
-            }
-
-            if (grads.Count == 0)
-            {
-                return Publish(new GuardStepReport(steps, 0, 0, double.PositiveInfinity, GuardIntervention.None, null));
-            }
-
-            double normBefore, normAfter, limit = double.PositiveInfinity;
-            bool clipped;
-            Tensor perParameter;
-            using (no_grad())
-            {
-                perParameter = PerParameterNorms(grads);
-                if (policy.IsUnitWise)
-                {
-                    // AGC runs on the device; before, after and "clipped any" come back in one read.
-                    var agc = (UnitWisePolicy)options.Clipping;
-                    var anyClipped = stack(withGrad.Zip(grads, (p, g) => agc.ClipInPlace(p, g))).any();
-                    var after = linalg.vector_norm(PerParameterNorms(grads), 2, null, false);
-                    var packed = stack(new[] { linalg.vector_norm(perParameter, 2, null, false), after, anyClipped.to(ScalarType.Float32) }).cpu();
-                    var values = packed.data<float>().ToArray();   // host read (1 of 1)
-                    normBefore = values[0];
-                    normAfter = values[1];
-                    clipped = values[2] != 0 && double.IsFinite(normBefore);
-                }
-                else
-                {
-                    normBefore = linalg.vector_norm(perParameter, 2, null, false).item<float>();   // host read (1 of 1)
-                    normAfter = normBefore;
-                    clipped = false;
-                    if (double.IsFinite(normBefore))
+                    if (deferred is not null)
                     {
-                        limit = policy.ObserveAndLimit(normBefore);
-                        if (normBefore > limit)
-                        {
-                            var coefficient = limit / (normBefore + ClipEpsilon);
-                            foreach (var g in grads)
-                            {
-                                g.mul_(coefficient);
-                            }
-
-                            normAfter = normBefore * coefficient;
-                            clipped = true;
-                        }
+                        ZeroGradients();
+                    }
+                    else if (evaluations++ == 0)
+                    {
+                        engine.Guard(loss);   // a skip or repair zeroes the gradients: LBFGS then stops
+                    }
+                    else
+                    {
+                        engine.GuardEvaluation();
                     }
                 }
-            }
-
-            if (!double.IsFinite(normBefore))
-            {
-                return NonFinite(normBefore, perParameter, names, grads);
-            }
-
-            consecutiveSkips = 0;
-            culpritsInSkipRun.Clear();
-            if (!clipped)
-            {
-                return Publish(new GuardStepReport(steps, normBefore, normAfter, limit, GuardIntervention.None, null));
-            }
-
-            clippedSteps++;
-            var kept = perParameter.detach().DetachFromDisposeScope();
-            var activeProbe = probe;
-            return Publish(new GuardStepReport(
-                steps, normBefore, normAfter, limit, GuardIntervention.Clipped, null,
-                activeProbe is null ? () => FindCulprit(kept, names) : () => ProbeCulprit(activeProbe, kept, names),
-                kept.Dispose));
-        }
-
-        private GuardStepReport NonFinite(double normBefore, Tensor perParameter, List<string> names, List<Tensor> grads)
-        {
-            nonFiniteSteps++;
-            // Extra host read, only on this abnormal path. With layer probes: the module whose
-            // backward first produced a non-finite gradient; else the first non-finite parameter.
-            var culprit = probe?.FirstNonFinite ?? FindCulprit(perParameter, names);
-            if (options.OnNonFinite == NonFiniteAction.Throw)
-            {
-                throw new GradientExplosionException(
-                    $"Step {steps}: the gradient of '{culprit}' is not finite (total norm {normBefore}). Nothing was changed; lower the learning rate, guard the loss (log/exp/sqrt/division), or use NonFiniteAction.SkipStep.",
-                    steps,
-                    new[] { culprit! });
-            }
-
-            using (no_grad())
-            {
-                foreach (var g in grads)
+                catch (Exception e)
                 {
-                    g.zero_();
+                    deferred = ExceptionDispatchInfo.Capture(e);
+                    ZeroGradients();
                 }
-            }
 
-            skippedSteps++;
-            consecutiveSkips++;
-            culpritsInSkipRun.Add(culprit!);
-            var report = Publish(new GuardStepReport(steps, normBefore, 0, double.NaN, GuardIntervention.Skipped, culprit));
-            if (consecutiveSkips >= options.MaxConsecutiveSkips)
-            {
-                var culprits = culpritsInSkipRun.ToList();
-                throw new GradientExplosionException(
-                    $"Step {steps}: {consecutiveSkips} steps in a row had non-finite gradients (in {string.Join(", ", culprits)}); training is not recovering. Lower the learning rate or fix the loss; MaxConsecutiveSkips is {options.MaxConsecutiveSkips}.",
-                    steps,
-                    culprits);
-            }
+                return loss;
+            });
 
-            return report;
+            deferred?.Throw();
+            return result;
         }
 
-        private GuardStepReport Publish(GuardStepReport report)
+        private void ZeroGradients()
         {
-            lastReport?.Release();
-            lastReport = report;
+            using var noGrad = no_grad();
+            foreach (var p in Inner.parameters())
+            {
+                using var g = p.grad;
+                g?.zero_();
+            }
+        }
+
+        private void OnPublished(GuardStepReport report)
+        {
             if (report.Intervention != GuardIntervention.None)
             {
                 Intervention?.Invoke(this, report);
             }
 
-            return report;
-        }
-
-        // One float32 norm per gradient, stacked on the first gradient's device.
-        private static Tensor PerParameterNorms(List<Tensor> grads)
-        {
-            var device = grads[0].device;
-            return stack(grads.Select(g =>
-            {
-                var n = linalg.vector_norm(g, 2, null, false).to(ScalarType.Float32);
-                return n.device == device ? n : n.to(device);
-            }));
-        }
-
-        /// <summary>The first non-finite entry's name, else the largest's. One host read.</summary>
-        /// <summary>A jump of the output-gradient norm across one module, in backward, that counts as that module amplifying it.</summary>
-        internal const double AmplificationRatio = 10;
-
-        /// <summary>
-        /// The culprit module of a clipped step, with layer probes: the module whose backward pass
-        /// multiplied the gradient by <see cref="AmplificationRatio"/> or more (the largest such jump
-        /// between neighbouring records), else the module that owns the parameter with the largest
-        /// gradient. The second case is the common one for an outlier batch: huge activations make
-        /// huge weight gradients while every output gradient stays ordinary, so "the largest output
-        /// gradient" would name an innocent layer near the loss.
-        /// </summary>
-        internal static string ProbeCulprit(GradientProbe probe, Tensor perParameterNorms, IReadOnlyList<string> names)
-        {
-            var layers = probe.LastBackward;
-            string? amplifier = null;
-            double largestJump = AmplificationRatio;
-            for (int i = 0; i + 1 < layers.Count; i++)
-            {
-                double nearer = layers[i].Norm, further = layers[i + 1].Norm;
-                if (nearer > 0 && double.IsFinite(further) && further / nearer >= largestJump)
-                {
-                    largestJump = further / nearer;
-                    amplifier = layers[i].Name;
-                }
-            }
-
-            return amplifier ?? ModuleOf(FindCulprit(perParameterNorms, names));
-        }
-
-        // "encoder.fc2.weight" -> "encoder.fc2"; a top-level parameter keeps its name.
-        private static string ModuleOf(string parameterName) =>
-            parameterName.LastIndexOf('.') is var dot and > 0 ? parameterName.Substring(0, dot) : parameterName;
-
-        internal static string FindCulprit(Tensor perParameterNorms, IReadOnlyList<string> names)
-        {
-            var norms = perParameterNorms.cpu().data<float>().ToArray();
-            for (int i = 0; i < norms.Length; i++)
-            {
-                if (!float.IsFinite(norms[i]))
-                {
-                    return names[i];
-                }
-            }
-
-            int largest = 0;
-            for (int i = 1; i < norms.Length; i++)
-            {
-                if (norms[i] > norms[largest]) largest = i;
-            }
-
-            return names[largest];
+            Stepped?.Invoke(this, report);
         }
 
         // ---- State ---------------------------------------------------------------------------
 
         /// <summary>
-        /// The inner optimizer's state (when it is a managed optimizer, as all built-ins but LBFGS are)
-        /// and the guard's own: statistics, step count, the policy's running averages or history.
+        /// A copy of the inner optimizer's state (when it is a managed optimizer, as all built-ins but
+        /// LBFGS are) and of the guard's own: statistics, the policy's statistics and settings, the
+        /// divergence monitor and the learning-rate back-off. Both halves are taken at this moment.
         /// </summary>
         public GuardedStateDictionary state_dict()
         {
-            using var buffer = new MemoryStream();
-            using (var writer = new BinaryWriter(buffer))
-            {
-                SaveGuardState(writer);
-            }
-
-            return new GuardedStateDictionary((Inner as OptimizerHelper)?.state_dict(), buffer.ToArray());
+            ThrowIfDisposed();
+            return new GuardedStateDictionary(SaveToBytes(writer => (Inner as OptimizerHelper)?.save_state_dict(writer), Inner is OptimizerHelper), SaveToBytes(engine.Save, true)!);
         }
 
         /// <summary>Restores what <see cref="state_dict"/> returned (same model, policy and optimizer type).</summary>
         public void load_state_dict(GuardedStateDictionary stateDictionary)
         {
+            ThrowIfDisposed();
             if (stateDictionary is null)
             {
                 throw new ArgumentNullException(nameof(stateDictionary), "Pass what state_dict() returned.");
@@ -363,71 +234,56 @@ namespace GradLint
             {
                 var helper = Inner as OptimizerHelper
                     ?? throw new ArgumentException($"The state holds optimizer state, but the inner optimizer ({Inner.GetType().Name}) cannot load it.", nameof(stateDictionary));
-                helper.load_state_dict(stateDictionary.Inner);
+                using var innerReader = new BinaryReader(new MemoryStream(stateDictionary.Inner));
+                OptimizerStateLoader.Load(helper, innerReader);
             }
 
             using var reader = new BinaryReader(new MemoryStream(stateDictionary.Guard));
-            LoadGuardState(reader);
+            engine.Load(reader);
         }
 
         /// <summary>Writes the inner optimizer's state (as <c>OptimizerHelper.save_state_dict</c>) followed by the guard's.</summary>
         public void save_state_dict(BinaryWriter writer)
         {
+            ThrowIfDisposed();
             if (writer is null) throw new ArgumentNullException(nameof(writer), "Pass a writer over the checkpoint stream.");
             writer.Write(Inner is OptimizerHelper);
             (Inner as OptimizerHelper)?.save_state_dict(writer);
-            SaveGuardState(writer);
+            engine.Save(writer);
         }
 
         /// <summary>Reads what <see cref="save_state_dict(BinaryWriter)"/> wrote.</summary>
         public void load_state_dict(BinaryReader reader)
         {
+            ThrowIfDisposed();
             if (reader is null) throw new ArgumentNullException(nameof(reader), "Pass a reader over the checkpoint stream.");
             if (reader.ReadBoolean())
             {
                 var helper = Inner as OptimizerHelper
                     ?? throw new InvalidDataException($"The checkpoint holds optimizer state, but the inner optimizer ({Inner.GetType().Name}) cannot load it.");
-                helper.load_state_dict(reader);
+                OptimizerStateLoader.Load(helper, reader);
             }
 
-            LoadGuardState(reader);
+            engine.Load(reader);
         }
 
-        private void SaveGuardState(BinaryWriter writer)
+        private static byte[]? SaveToBytes(Action<BinaryWriter> save, bool any)
         {
-            writer.Write(StateFormatVersion);
-            writer.Write(options.Clipping.GetType().Name);
-            writer.Write(steps);
-            writer.Write(clippedSteps);
-            writer.Write(skippedSteps);
-            writer.Write(nonFiniteSteps);
-            writer.Write(consecutiveSkips);
-            policy.Save(writer);
-        }
-
-        private void LoadGuardState(BinaryReader reader)
-        {
-            var version = reader.ReadInt32();
-            if (version != StateFormatVersion)
+            if (!any)
             {
-                throw new InvalidDataException($"Unknown guard state version {version}; this GradLint reads version {StateFormatVersion}.");
+                return null;
             }
 
-            var policyName = reader.ReadString();
-            if (policyName != options.Clipping.GetType().Name)
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream))
             {
-                throw new InvalidDataException($"The saved guard used {policyName}, this one uses {options.Clipping.GetType().Name}; load it into a guard with the same clipping policy.");
+                save(writer);
             }
 
-            steps = reader.ReadInt64();
-            clippedSteps = reader.ReadInt64();
-            skippedSteps = reader.ReadInt64();
-            nonFiniteSteps = reader.ReadInt64();
-            consecutiveSkips = reader.ReadInt32();
-            policy.Load(reader);
+            return stream.ToArray();
         }
 
-        private void ThrowIfDisposed()
+        private protected void ThrowIfDisposed()
         {
             if (disposed) throw new ObjectDisposedException(nameof(GuardedOptimizer));
         }
@@ -437,27 +293,77 @@ namespace GradLint
         {
             if (!disposed && disposing)
             {
-                lastReport?.Release();
-                probe?.Dispose();
+                engine.Dispose();
+                engine.Probe?.Dispose();
                 Inner.Dispose();
             }
 
             disposed = true;
             base.Dispose(disposing);
         }
+
+        internal static GuardedOptimizer Create(optim.Optimizer inner, GuardOptions options, nn.Module? model) =>
+            (inner is optim.IMomentum, inner is optim.IBetas) switch
+            {
+                (true, true) => new WithMomentumAndBetas(inner, options, model),
+                (true, false) => new WithMomentum(inner, options, model),
+                (false, true) => new WithBetas(inner, options, model),
+                _ => new GuardedOptimizer(inner, options, model),
+            };
+
+        // A scheduler decides what to cycle by testing `is IMomentum` / `is IBetas`, so the guard has
+        // exactly the inner optimizer's interfaces.
+        private sealed class WithMomentum : GuardedOptimizer, optim.IMomentum
+        {
+            public WithMomentum(optim.Optimizer inner, GuardOptions options, nn.Module? model) : base(inner, options, model) { }
+
+            public double Momentum
+            {
+                get => ((optim.IMomentum)Inner).Momentum;
+                set => ((optim.IMomentum)Inner).Momentum = value;
+            }
+        }
+
+        private sealed class WithBetas : GuardedOptimizer, optim.IBetas
+        {
+            public WithBetas(optim.Optimizer inner, GuardOptions options, nn.Module? model) : base(inner, options, model) { }
+
+            public (double, double) Betas
+            {
+                get => ((optim.IBetas)Inner).Betas;
+                set => ((optim.IBetas)Inner).Betas = value;
+            }
+        }
+
+        private sealed class WithMomentumAndBetas : GuardedOptimizer, optim.IMomentum, optim.IBetas
+        {
+            public WithMomentumAndBetas(optim.Optimizer inner, GuardOptions options, nn.Module? model) : base(inner, options, model) { }
+
+            public double Momentum
+            {
+                get => ((optim.IMomentum)Inner).Momentum;
+                set => ((optim.IMomentum)Inner).Momentum = value;
+            }
+
+            public (double, double) Betas
+            {
+                get => ((optim.IBetas)Inner).Betas;
+                set => ((optim.IBetas)Inner).Betas = value;
+            }
+        }
     }
 
-    /// <summary>What <see cref="GuardedOptimizer.state_dict"/> returns: the inner optimizer's state and the guard's.</summary>
+    /// <summary>What <see cref="GuardedOptimizer.state_dict"/> returns: copies of the inner optimizer's state and the guard's.</summary>
     public sealed class GuardedStateDictionary
     {
-        internal GuardedStateDictionary(optim.Optimizer.StateDictionary? inner, byte[] guard)
+        internal GuardedStateDictionary(byte[]? inner, byte[] guard)
         {
             Inner = inner;
             Guard = guard;
         }
 
-        /// <summary>The inner optimizer's state; null when it is not a managed optimizer (LBFGS).</summary>
-        public optim.Optimizer.StateDictionary? Inner { get; }
+        /// <summary>The inner optimizer's state as TorchSharp's <c>save_state_dict</c> writes it; null when it is not a managed optimizer (LBFGS).</summary>
+        public byte[]? Inner { get; }
 
         /// <summary>The guard's own state, serialised.</summary>
         public byte[] Guard { get; }
@@ -467,12 +373,12 @@ namespace GradLint
     public static class GradientGuardExtensions
     {
         /// <summary>
-        /// Guards every step of <paramref name="optimizer"/>: skip on NaN/Inf, clip by policy, report.
-        /// Use the returned optimizer exactly as before (zero_grad, backward, step).
+        /// Guards every step of <paramref name="optimizer"/>: skip on NaN/Inf, clip by policy, repair
+        /// divergences, report. Use the returned optimizer exactly as before (zero_grad, backward, step).
         /// </summary>
         /// <param name="optimizer">The optimizer to guard; the guard takes ownership (disposes it).</param>
-        /// <param name="options">Policy and behaviour; default: <see cref="ClippingPolicy.ZScore"/>, skip non-finite steps.</param>
-        /// <param name="model">Optional: supplies parameter names for reports (<c>named_parameters()</c>).</param>
+        /// <param name="options">Policy and behaviour (copied); default: <see cref="ClippingPolicy.Adaptive"/>, skip non-finite steps, repair on.</param>
+        /// <param name="model">Optional: names parameters in reports (<c>named_parameters()</c>) and lets a repair restore the model's buffers (BatchNorm statistics).</param>
         public static GuardedOptimizer WithGradientGuard(this optim.Optimizer optimizer, GuardOptions? options = null, nn.Module? model = null)
         {
             if (optimizer is null)
@@ -490,7 +396,7 @@ namespace GradLint
                 throw new ArgumentException("GuardOptions.ProbeLayers needs the model: pass it as WithGradientGuard(options, model).", nameof(model));
             }
 
-            return new GuardedOptimizer(optimizer, options ?? new GuardOptions(), model);
+            return GuardedOptimizer.Create(optimizer, (options ?? new GuardOptions()).Copy(), model);
         }
     }
 }

@@ -5,15 +5,20 @@ using System.Linq;
 
 namespace GradLint.Policies
 {
-    /// <summary>ZClip: z-score spike detection on an EMA of the total gradient norm (see <see cref="ClippingPolicy.ZScore"/>).</summary>
+    /// <summary>
+    /// Z-score clipping on an EMA of the total gradient norm: ZClip as published
+    /// (<see cref="ClippingPolicy.ZClip"/>, <c>Paper = true</c>) or GradLint's corrected variant
+    /// (<see cref="ClippingPolicy.ZScore"/>).
+    /// </summary>
     internal sealed class ZScorePolicy : ClippingPolicy
     {
-        public ZScorePolicy(double alpha, double zThreshold, int warmupSteps, double? maxNorm)
+        public ZScorePolicy(double alpha, double zThreshold, int warmupSteps, double? maxNorm, bool paper)
         {
             Alpha = alpha;
             ZThreshold = zThreshold;
             WarmupSteps = warmupSteps;
             MaxNorm = maxNorm;
+            Paper = paper;
         }
 
         public double Alpha { get; }
@@ -21,9 +26,14 @@ namespace GradLint.Policies
         public int WarmupSteps { get; }
         public double? MaxNorm { get; }
 
+        /// <summary>True: ZClip exactly as published; false: warm-up protected, no ratchet.</summary>
+        public bool Paper { get; }
+
+        internal override string Settings => Invariant($"{(Paper ? "ZClip" : "ZScore")}(alpha={Alpha:R}, z={ZThreshold:R}, warmup={WarmupSteps}, maxNorm={MaxNorm?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "none"})");
+
         internal override PolicyState CreateState() => new State(this);
 
-        internal sealed class State : PolicyState
+        internal sealed class State : GlobalNormState
         {
             private const double Eps = 1e-6;
             private readonly ZScorePolicy policy;
@@ -40,9 +50,12 @@ namespace GradLint.Policies
                 var cap = policy.MaxNorm ?? double.PositiveInfinity;
                 if (!WarmedUp)
                 {
-                    var kept = Math.Min(norm, cap);
-                    warmup.Add(kept);
-                    if (warmup.Count == policy.WarmupSteps)
+                    // ZClip leaves the warm-up to maxNorm alone. The corrected variant limits it as the
+                    // Adaptive policy does (a few times the median so far), so a spike in the first
+                    // steps is cut instead of initialising the statistics.
+                    var limit = policy.Paper ? cap : Math.Min(cap, WarmupLimit());
+                    warmup.Add(Math.Min(norm, limit));
+                    if (warmup.Count >= policy.WarmupSteps)
                     {
                         Mean = warmup.Average();
                         Variance = warmup.Sum(v => (v - Mean) * (v - Mean)) / warmup.Count;
@@ -50,21 +63,40 @@ namespace GradLint.Policies
                         warmup.Clear();
                     }
 
-                    return cap;
+                    return limit;
                 }
 
                 var std = Math.Sqrt(Variance);
                 var z = (norm - Mean) / (std + Eps);
-                var limit = z > policy.ZThreshold
+                var spike = z > policy.ZThreshold;
+                var zLimit = spike
                     ? Mean + (policy.ZThreshold * policy.ZThreshold / z) * std   // reciprocal rule
                     : double.PositiveInfinity;
-                limit = Math.Min(limit, cap);
+                var clippedLimit = Math.Min(zLimit, cap);
 
-                // The EMA follows the value the step really used, so a spike cannot inflate it.
-                var used = Math.Min(norm, limit);
-                Mean = policy.Alpha * Mean + (1 - policy.Alpha) * used;
-                Variance = policy.Alpha * Variance + (1 - policy.Alpha) * (used - Mean) * (used - Mean);
-                return limit;
+                if (policy.Paper || !spike)
+                {
+                    // ZClip: the EMA follows the value the step used. Under a sustained rise every step
+                    // is a mild spike clipped above the mean, so the mean ratchets up with the explosion;
+                    // the corrected variant therefore feeds only steps that were not spikes.
+                    var used = Math.Min(norm, clippedLimit);
+                    Mean = policy.Alpha * Mean + (1 - policy.Alpha) * used;
+                    Variance = policy.Alpha * Variance + (1 - policy.Alpha) * (used - Mean) * (used - Mean);
+                }
+
+                return clippedLimit;
+            }
+
+            private double WarmupLimit()
+            {
+                if (warmup.Count == 0)
+                {
+                    return double.PositiveInfinity;
+                }
+
+                var sorted = warmup.OrderBy(v => v).ToArray();
+                var median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+                return AdaptivePolicy.Limit(AdaptiveDefaults.Factor, median, sorted.Length);
             }
 
             public override void Save(BinaryWriter writer)

@@ -13,7 +13,7 @@ namespace GradLint.Demo
         /// <summary>TorchSharp's <c>nn.utils.clip_grad_norm_(parameters, 1.0)</c> before every step.</summary>
         ClipGradNorm,
 
-        /// <summary><c>optimizer.WithGradientGuard(new GuardOptions { ProbeLayers = true }, model)</c>: the default policy (ZScore) and layer probes.</summary>
+        /// <summary><c>optimizer.WithGradientGuard(new GuardOptions { ProbeLayers = true }, model)</c>: the default policy (Adaptive, with repair) and layer probes.</summary>
         GradLintGuard,
     }
 
@@ -124,7 +124,7 @@ namespace GradLint.Demo
                     {
                         worstNorm = severity;
                         worstStep = step;
-                        culprit = guard?.LastReport?.Culprit ?? LargestLayerGradient(model);
+                        culprit = guard?.FindCulprit() ?? LargestLayerGradient(model);   // the guard: one extra device read for a clip
                         worstLayers = guard?.Probe?.LastBackward ?? worstLayers;   // one host read, on a new worst step only
                     }
 
@@ -134,9 +134,9 @@ namespace GradLint.Demo
                     }
                 }
             }
-            catch (GradientExplosionException e)
+            catch (GradientGuardException e)
             {
-                // The guard gives up after MaxConsecutiveSkips non-finite steps in a row: report it, keep the run's record.
+                // The guard gives up after MaxRepairs repairs in a row: report it, keep the run's record.
                 stopped = e.Message;
                 for (int rest = step - 1; rest < steps; rest++)
                 {

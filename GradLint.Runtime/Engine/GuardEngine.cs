@@ -1,0 +1,469 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using GradLint.Policies;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GradLint.Engine
+{
+    /// <summary>What the adapter does with the inner optimizer after the guard looked at a step.</summary>
+    internal enum StepDecision
+    {
+        /// <summary>Run the inner step (the gradients may have been rescaled).</summary>
+        Run,
+
+        /// <summary>Do not run it: the gradients were zeroed (and for a repair the snapshot is back).</summary>
+        Skip,
+    }
+
+    /// <summary>
+    /// The guard's algorithm, independent of how the optimizer is driven: per step it measures the
+    /// total norm on the gradients' device (one host read, together with the loss and whatever the
+    /// policy prepared), skips non-finite steps and loss spikes, clips by policy, watches for a
+    /// divergence and repairs it from the last known-good snapshot, and publishes a report.
+    /// </summary>
+    internal sealed class GuardEngine : IDisposable
+    {
+        private readonly GuardOptions options;
+        private readonly optim.Optimizer inner;
+        private readonly nn.Module? model;
+        private readonly PolicyState policy;
+        private readonly DivergenceMonitor monitor;
+        private readonly LearningRateBackoff backoff = new LearningRateBackoff();
+        private readonly List<(IntPtr Handle, string Name)> modelParameters = new List<(IntPtr, string)>();
+        private readonly HashSet<string> culpritsInSkipRun = new HashSet<string>();
+        private List<string>? names;
+        private TrainingSnapshot? snapshot;
+        private Tensor? lastPerParameterNorms;   // kept after a clipped step, for FindCulprit
+        private IReadOnlyList<string>? lastNames;
+        private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs;
+        private int consecutiveSkips, healthyRun, repairsInRow;
+
+        public GuardEngine(optim.Optimizer inner, GuardOptions options, nn.Module? model, GradientProbe? probe)
+        {
+            this.inner = inner;
+            this.options = options;
+            this.model = model;
+            Probe = probe;
+            policy = options.Clipping.CreateState();
+            monitor = new DivergenceMonitor(options.Repair);
+            if (model is not null)
+            {
+                foreach (var (name, parameter) in model.named_parameters())
+                {
+                    modelParameters.Add((parameter.Handle, name));
+                }
+            }
+        }
+
+        public GradientProbe? Probe { get; }
+
+        public GuardStepReport? LastReport { get; private set; }
+
+        public GuardStatistics Statistics => new GuardStatistics(steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs);
+
+        public double LearningRateScale => backoff.Scale;
+
+        /// <summary>The step of the snapshot a repair would restore; null before the first step or with repair off.</summary>
+        public long? SnapshotStep => snapshot?.Step;
+
+        /// <summary>Bytes the current repair snapshot holds (0 when none).</summary>
+        public long SnapshotBytes => snapshot?.Bytes ?? 0;
+
+        /// <summary>Raised with every step's report (the adapter turns it into events).</summary>
+        public event Action<GuardStepReport>? Published;
+
+        /// <summary>Multiplies the learning rate by the back-off scale until disposed.</summary>
+        public IDisposable ApplyLearningRate() => backoff.Apply(inner);
+
+        /// <summary>
+        /// Guards one step's gradients. <paramref name="loss"/> (optional) is read in the same host
+        /// read as the norm and judged for spikes. Throws only the guard's own exceptions.
+        /// </summary>
+        public StepDecision Guard(Tensor? loss)
+        {
+            steps++;
+            ReleaseLastCulpritState();
+            var parameters = Parameters();
+            if (options.Repair.Enabled && snapshot is null)
+            {
+                TakeSnapshot(parameters);   // the weights before the first update are known-good
+            }
+
+            using var scope = NewDisposeScope();
+            var batch = GradientBatch.Collect(parameters, names!);
+            if (batch.Count == 0)
+            {
+                Publish(Report(double.NaN, 0, double.PositiveInfinity, GuardIntervention.None, SkipReason.None, null, double.NaN));
+                return StepDecision.Run;
+            }
+
+            Tensor perParameter;
+            double[] values;
+            using (no_grad())
+            {
+                perParameter = GradientNorms.PerTensor(batch.Grads);
+                var reads = new List<Tensor> { linalg.vector_norm(perParameter, 2, null, false) };
+                if (loss is not null)
+                {
+                    reads.Add(GradientNorms.OnDevice(loss.detach().to(batch.Accumulate).mean(), batch.Device));
+                }
+
+                reads.AddRange(policy.Prepare(batch));
+                using var onHost = stack(reads.Select(r => r.to(batch.Accumulate))).to(ScalarType.Float64).cpu();
+                values = onHost.data<double>().ToArray();   // host read (1 of 1 per step)
+            }
+
+            var normBefore = values[0];
+            var lossValue = loss is null ? double.NaN : values[1];
+            var prepared = values.Skip(loss is null ? 1 : 2).ToArray();
+
+            if (!double.IsFinite(normBefore))
+            {
+                return NonFinite(batch, perParameter, normBefore, lossValue, SkipReason.NonFiniteGradient);
+            }
+
+            if (loss is not null)
+            {
+                if (!double.IsFinite(lossValue))
+                {
+                    return NonFinite(batch, perParameter, normBefore, lossValue, SkipReason.NonFiniteLoss);
+                }
+
+                if (monitor.IsLossSpike(lossValue))
+                {
+                    return LossSpike(batch, perParameter, normBefore, lossValue);
+                }
+            }
+
+            monitor.Finite(normBefore);
+            consecutiveSkips = 0;
+            culpritsInSkipRun.Clear();
+            if (options.Repair.Enabled && monitor.NormsRanAway)
+            {
+                return Repair(batch, normBefore, lossValue, CulpritOf(perParameter, batch), "gradient norms ran away");
+            }
+
+            var outcome = policy.Apply(batch, normBefore, prepared);
+            if (options.Repair.Enabled)
+            {
+                AfterFiniteStep(parameters);
+            }
+
+            if (!outcome.Clipped)
+            {
+                Publish(Report(normBefore, outcome.NormAfter, outcome.Limit, GuardIntervention.None, SkipReason.None, null, lossValue));
+                return StepDecision.Run;
+            }
+
+            clippedSteps++;
+            lastPerParameterNorms = perParameter.detach().DetachFromDisposeScope();
+            lastNames = batch.Names;
+            Publish(Report(normBefore, outcome.NormAfter, outcome.Limit, GuardIntervention.Clipped, SkipReason.None, null, lossValue));
+            return StepDecision.Run;
+        }
+
+        /// <summary>
+        /// A further closure evaluation inside one LBFGS step: zero non-finite gradients (LBFGS then
+        /// sees no descent direction and stops) and clip to the limit of the step's first evaluation.
+        /// No statistics are updated; one host read.
+        /// </summary>
+        public void GuardEvaluation()
+        {
+            var limit = LastReport?.Limit ?? double.PositiveInfinity;
+            using var scope = NewDisposeScope();
+            var batch = GradientBatch.Collect(Parameters(), names!);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            double norm;
+            using (no_grad())
+            {
+                norm = linalg.vector_norm(GradientNorms.PerTensor(batch.Grads), 2, null, false).to(ScalarType.Float64).item<double>();   // host read
+            }
+
+            if (!double.IsFinite(norm))
+            {
+                batch.Zero();
+            }
+            else if (norm > limit)
+            {
+                batch.Scale(limit / (norm + GlobalNormState.ClipEpsilon));
+            }
+        }
+
+        /// <summary>The culprit of the last step: its report's for a skip or repair; for a clip one extra host read.</summary>
+        public string? FindCulprit()
+        {
+            if (LastReport is null || LastReport.Intervention == GuardIntervention.None)
+            {
+                return null;
+            }
+
+            if (LastReport.Culprit is not null || lastPerParameterNorms is null)
+            {
+                return LastReport.Culprit;
+            }
+
+            return Probe is null
+                ? CulpritFinder.Parameter(lastPerParameterNorms, lastNames!)
+                : CulpritFinder.Module(Probe, lastPerParameterNorms, lastNames!);
+        }
+
+        private StepDecision NonFinite(GradientBatch batch, Tensor perParameter, double normBefore, double lossValue, SkipReason reason)
+        {
+            // Extra host read, only on this abnormal path.
+            var culprit = reason == SkipReason.NonFiniteGradient ? CulpritOf(perParameter, batch) : null;
+            if (reason == SkipReason.NonFiniteGradient)
+            {
+                nonFiniteSteps++;
+                if (options.OnNonFinite == NonFiniteAction.Throw)
+                {
+                    var message = $"Step {steps}: the gradient of '{culprit}' is not finite (total norm {normBefore}). Nothing was changed; lower the learning rate, guard the loss (log/exp/sqrt/division), or use NonFiniteAction.SkipStep.";
+                    Log(LogLevel.Error, "GradLint guard step {Step}: non-finite gradient in {Culprit}; throwing", steps, culprit);
+                    throw new NonFiniteGradientException(message, steps, culprit);
+                }
+            }
+
+            batch.Zero();
+            monitor.NonFinite();
+            healthyRun = 0;
+            consecutiveSkips++;
+            if (culprit is not null)
+            {
+                culpritsInSkipRun.Add(culprit);
+            }
+
+            if (options.Repair.Enabled && monitor.NonFiniteStreak >= options.Repair.NonFiniteStreak)
+            {
+                return Repair(batch, normBefore, lossValue, culprit, $"{monitor.NonFiniteStreak} non-finite steps in a row");
+            }
+
+            skippedSteps++;
+            var report = Publish(Report(normBefore, 0, double.NaN, GuardIntervention.Skipped, reason, culprit, lossValue));
+            if (!options.Repair.Enabled && consecutiveSkips >= options.MaxConsecutiveSkips)
+            {
+                var culprits = culpritsInSkipRun.ToList();
+                var message = $"Step {steps}: {consecutiveSkips} steps in a row were not finite (in {(culprits.Count == 0 ? "the loss" : string.Join(", ", culprits))}); training is not recovering and repair is off. Lower the learning rate, fix the loss, or turn repair on (GuardOptions.Repair.Enabled); MaxConsecutiveSkips is {options.MaxConsecutiveSkips}.";
+                Log(LogLevel.Error, "GradLint guard step {Step}: {Skips} non-finite steps in a row; giving up", steps, consecutiveSkips);
+                throw new TrainingDivergedException(message, steps, culprits);
+            }
+
+            return StepDecision.Skip;
+        }
+
+        private StepDecision LossSpike(GradientBatch batch, Tensor perParameter, double normBefore, double lossValue)
+        {
+            lossSpikes++;
+            batch.Zero();
+            healthyRun = 0;
+            if (options.Repair.Enabled && monitor.RepeatedSpike())
+            {
+                return Repair(batch, normBefore, lossValue, null, $"the loss spiked on {DivergenceMonitor.SpikesInARow} steps in a row (now {lossValue:G4})");
+            }
+
+            skippedSteps++;
+            Publish(Report(normBefore, 0, double.NaN, GuardIntervention.Skipped, SkipReason.LossSpike, null, lossValue));
+            return StepDecision.Skip;
+        }
+
+        private StepDecision Repair(GradientBatch batch, double normBefore, double lossValue, string? culprit, string why)
+        {
+            batch.Zero();
+            skippedSteps++;
+            repairs++;
+            repairsInRow++;
+            if (repairsInRow > options.Repair.MaxRepairs)
+            {
+                var message = $"Step {steps}: training diverged again ({why}) after {options.Repair.MaxRepairs} repairs in a row: each restored the snapshot of step {snapshot!.Step} and halved the learning rate (now ×{backoff.Scale:G3} of the scheduled rate), and none reached a new healthy stretch of {options.Repair.SnapshotInterval} steps. Lower the learning rate further, fix the loss or the data, or raise RepairOptions.MaxRepairs.";
+                Log(LogLevel.Error, "GradLint guard step {Step}: divergence ({Reason}) after {Repairs} repairs in a row; giving up", steps, why, options.Repair.MaxRepairs);
+                throw new TrainingDivergedException(message, steps, culprit is null ? Array.Empty<string>() : new[] { culprit });
+            }
+
+            var parameters = Parameters();
+            var policyState = snapshot!.Restore(parameters, model, inner);
+            using (var reader = new BinaryReader(new MemoryStream(policyState)))
+            {
+                policy.Load(reader);
+            }
+
+            backoff.BackOff(options.Repair.BackoffFactor, options.Repair.RecoverySteps);
+            monitor.Repaired();
+            healthyRun = 0;
+            consecutiveSkips = 0;
+            culpritsInSkipRun.Clear();
+            Publish(Report(normBefore, 0, double.NaN, GuardIntervention.Repaired, SkipReason.Divergence, culprit, lossValue, snapshot.Step), why);
+            return StepDecision.Skip;
+        }
+
+        private void AfterFiniteStep(IReadOnlyList<Parameter> parameters)
+        {
+            if (!monitor.NormsHealthy)
+            {
+                healthyRun = 0;
+                return;
+            }
+
+            backoff.Recover();
+            if (++healthyRun >= options.Repair.SnapshotInterval)
+            {
+                TakeSnapshot(parameters);
+            }
+        }
+
+        private void TakeSnapshot(IReadOnlyList<Parameter> parameters)
+        {
+            snapshot?.Dispose();
+            snapshot = TrainingSnapshot.Take(steps, parameters, model, inner, SavePolicy(), options.Repair.Location);
+            monitor.Snapshot();
+            healthyRun = 0;
+            repairsInRow = 0;
+        }
+
+        private byte[] SavePolicy()
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream))
+            {
+                policy.Save(writer);
+            }
+
+            return stream.ToArray();
+        }
+
+        private string CulpritOf(Tensor perParameter, GradientBatch batch) =>
+            Probe?.FirstNonFinite ?? CulpritFinder.Parameter(perParameter, batch.Names);
+
+        /// <summary>
+        /// The optimizer's parameters and their names. Names come from the model by handle; where the
+        /// handles differ (LBFGS's native <c>parameters()</c> returns new handles on every call) they are
+        /// matched by position when the counts agree, else <c>parameters[i]</c>.
+        /// </summary>
+        private IReadOnlyList<Parameter> Parameters()
+        {
+            var parameters = inner.parameters().ToList();
+            if (names is null || names.Count != parameters.Count)
+            {
+                var byHandle = modelParameters.GroupBy(p => p.Handle).ToDictionary(g => g.Key, g => g.First().Name);
+                names = parameters.Select((p, i) =>
+                    byHandle.TryGetValue(p.Handle, out var name) ? name
+                    : parameters.Count == modelParameters.Count ? modelParameters[i].Name
+                    : $"parameters[{i}]").ToList();
+            }
+
+            return parameters;
+        }
+
+        private GuardStepReport Report(double normBefore, double normAfter, double limit, GuardIntervention intervention, SkipReason reason, string? culprit, double loss, long? restoredStep = null) =>
+            new GuardStepReport(steps, normBefore, normAfter, limit, intervention, reason, culprit, loss, backoff.Scale, restoredStep);
+
+        private GuardStepReport Publish(GuardStepReport report, string? why = null)
+        {
+            LastReport = report;
+            switch (report.Intervention)
+            {
+                case GuardIntervention.Clipped:
+                    Log(LogLevel.Debug, "GradLint guard step {Step}: gradient norm {NormBefore} clipped to {NormAfter} (limit {Limit})", report.Step, report.NormBefore, report.NormAfter, report.Limit);
+                    break;
+                case GuardIntervention.Skipped:
+                    Log(LogLevel.Warning, "GradLint guard step {Step}: step skipped ({SkipReason}), gradient norm {NormBefore}, loss {Loss}, culprit {Culprit}", report.Step, report.SkipReason, report.NormBefore, report.Loss, report.Culprit);
+                    break;
+                case GuardIntervention.Repaired:
+                    Log(LogLevel.Warning, "GradLint guard step {Step}: divergence ({Reason}); restored step {RestoredStep}, learning rate scale {LearningRateScale}, culprit {Culprit}", report.Step, why, report.RestoredStep, report.LearningRateScale, report.Culprit);
+                    break;
+            }
+
+            Published?.Invoke(report);
+            return report;
+        }
+
+        private void Log(LogLevel level, string template, params object?[] args)
+        {
+            var logger = options.Logger;
+            if (logger is not null && logger.IsEnabled(level))
+            {
+#pragma warning disable CA2254 // the templates are constants of this class
+                logger.Log(level, template, args);
+#pragma warning restore CA2254
+            }
+        }
+
+        private void ReleaseLastCulpritState()
+        {
+            lastPerParameterNorms?.Dispose();
+            lastPerParameterNorms = null;
+            lastNames = null;
+        }
+
+        // ---- State ------------------------------------------------------------------------------
+
+        private const int StateFormatVersion = 2;
+
+        /// <summary>
+        /// The guard's own state: counters, the policy's statistics (with its settings, checked on load),
+        /// the divergence monitor and the learning-rate back-off. The repair snapshot is not saved: a
+        /// loaded guard takes a fresh one at its next step.
+        /// </summary>
+        public void Save(BinaryWriter writer)
+        {
+            writer.Write(StateFormatVersion);
+            writer.Write(options.Clipping.Settings);
+            writer.Write(steps);
+            writer.Write(clippedSteps);
+            writer.Write(skippedSteps);
+            writer.Write(nonFiniteSteps);
+            writer.Write(lossSpikes);
+            writer.Write(repairs);
+            writer.Write(consecutiveSkips);
+            writer.Write(healthyRun);
+            policy.Save(writer);
+            monitor.Save(writer);
+            backoff.Save(writer);
+        }
+
+        public void Load(BinaryReader reader)
+        {
+            var version = reader.ReadInt32();
+            if (version != StateFormatVersion)
+            {
+                throw new InvalidDataException($"Unknown guard state version {version}; this GradLint reads version {StateFormatVersion}.");
+            }
+
+            var settings = reader.ReadString();
+            if (settings != options.Clipping.Settings)
+            {
+                throw new InvalidDataException($"The saved guard used {settings}, this one uses {options.Clipping.Settings}; load it into a guard with the same clipping policy and settings.");
+            }
+
+            steps = reader.ReadInt64();
+            clippedSteps = reader.ReadInt64();
+            skippedSteps = reader.ReadInt64();
+            nonFiniteSteps = reader.ReadInt64();
+            lossSpikes = reader.ReadInt64();
+            repairs = reader.ReadInt64();
+            consecutiveSkips = reader.ReadInt32();
+            healthyRun = reader.ReadInt32();
+            policy.Load(reader);
+            monitor.Load(reader);
+            backoff.Load(reader);
+            snapshot?.Dispose();
+            snapshot = null;
+            repairsInRow = 0;
+            LastReport = null;
+            ReleaseLastCulpritState();
+        }
+
+        public void Dispose()
+        {
+            ReleaseLastCulpritState();
+            snapshot?.Dispose();
+            snapshot = null;
+        }
+    }
+}

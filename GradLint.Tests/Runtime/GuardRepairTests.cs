@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using GradLint.Tests.Infrastructure;
+using TorchSharp;
+using TorchSharp.Modules;
+using Xunit;
+using static GradLint.Tests.Runtime.GuardTestModels;
+using static TorchSharp.torch;
+
+namespace GradLint.Tests.Runtime
+{
+    /// <summary>Divergence detection and repair: snapshot restore, learning-rate back-off, loss spikes, give-up.</summary>
+    [Collection(TensorCountCollection.Name)]
+    public class GuardRepairTests
+    {
+        private static void Poison(nn.Module model)
+        {
+            using var g = model.parameters().First().grad!;
+            g[0, 0].fill_(float.NaN);
+        }
+
+        private static List<Tensor> AdamState(optim.Optimizer adam) =>
+            ((OptimizerHelper)adam).state_dict().State.Cast<Adam.State>()
+                .SelectMany(s => new[] { s.exp_avg.clone().DetachFromDisposeScope(), s.exp_avg_sq.clone().DetachFromDisposeScope(), tensor((double)s.step) })
+                .ToList();
+
+        private static void AssertBitIdentical(IReadOnlyList<Tensor> expected, IReadOnlyList<Tensor> actual)
+        {
+            Assert.Equal(expected.Count, actual.Count);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.True(expected[i].to(ScalarType.Float64).eq(actual[i].to(ScalarType.Float64)).all().item<bool>(), $"tensor {i} differs from the snapshot");
+            }
+        }
+
+        [Fact]
+        public void A_non_finite_streak_restores_weights_and_Adam_state_bit_identical_to_the_snapshot_and_halves_the_learning_rate()
+        {
+            var (x, y) = Data();
+            var model = Mlp();
+            var options = new GuardOptions { Repair = new RepairOptions { SnapshotInterval = 4, NonFiniteStreak = 2 } };
+            using var guard = optim.Adam(model.parameters(), 0.01).WithGradientGuard(options, model);
+
+            // What the weights and moments were before each step: the snapshot is taken inside a step, before its update.
+            var before = new Dictionary<long, (List<Tensor> Weights, List<Tensor> Adam)>();
+            for (int step = 1; step <= 11; step++)
+            {
+                Backward(model, guard, x, y);
+                before[step] = (Snapshot(model.parameters()), AdamState(guard.Inner));
+                guard.step();
+            }
+
+            var snapshotStep = guard.SnapshotStep!.Value;
+            Assert.True(snapshotStep > 1, $"a healthy run of 4 steps takes a new snapshot (last at {snapshotStep})");
+
+            Backward(model, guard, x, y); Poison(model); guard.step();
+            Assert.Equal(GuardIntervention.Skipped, guard.LastReport!.Intervention);
+            Backward(model, guard, x, y); Poison(model); guard.step();
+
+            var report = guard.LastReport!;
+            Assert.True(report.Repaired);
+            Assert.Equal(SkipReason.Divergence, report.SkipReason);
+            Assert.Equal(snapshotStep, report.RestoredStep);
+            Assert.Equal("fc1.weight", report.Culprit);
+            AssertBitIdentical(before[snapshotStep].Weights, Snapshot(model.parameters()));
+            AssertBitIdentical(before[snapshotStep].Adam, AdamState(guard.Inner));
+            Assert.Equal(0.5, guard.LearningRateScale);
+            Assert.Equal(0.5, report.LearningRateScale);
+            Assert.Equal(0.01, guard.ParamGroups.First().LearningRate);   // the scheduled rate is untouched
+            Assert.Equal(1, guard.Statistics.Repairs);
+            Assert.Contains("restored step", report.ToString());
+        }
+
+        [Fact]
+        public void The_backed_off_rate_is_used_by_the_inner_step_on_top_of_a_schedulers_rate_and_recovers_only_half_way()
+        {
+            var p = new Parameter(zeros(2));
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 4 } };
+            using var guard = optim.SGD(new[] { p }, 1.0).WithGradientGuard(options);
+            var scheduler = optim.lr_scheduler.StepLR(guard, 1, 0.5);   // halves the scheduled rate every step
+
+            SetGrad(p, 1f, 1f); guard.step(); scheduler.step();           // rate 1 → 0.5; w = -1
+            SetGrad(p, float.NaN, 1f); guard.step(); scheduler.step();    // repair: w back to 0 (snapshot of step 1), scale 0.5
+            Assert.True(guard.LastReport!.Repaired);
+            Assert.Equal(new[] { 0f, 0f }, p.data<float>().ToArray());
+            Assert.Equal(0.25, guard.ParamGroups.First().LearningRate, 12);   // the scheduler's value, not undone and not scaled
+
+            SetGrad(p, 1f, 1f); guard.step();
+            // The inner step used 0.25 (scheduled) × the back-off scale, which has begun to recover:
+            // 0.5 × (√0.5 / 0.5)^(1/4) after one healthy step of four.
+            var scale = guard.LastReport!.LearningRateScale;
+            Assert.Equal(0.5 * Math.Pow(Math.Sqrt(0.5) / 0.5, 0.25), scale, 9);
+            Assert.Equal(-0.25 * scale, p.data<float>()[0], 6);
+            Assert.Equal(0.25, guard.ParamGroups.First().LearningRate, 12);
+
+            for (int i = 0; i < 10; i++) { SetGrad(p, 0f, 0f); guard.step(); }
+            Assert.Equal(Math.Sqrt(0.5), guard.LearningRateScale, 9);   // geometric midpoint of 0.5 and the rate that diverged (1)
+        }
+
+        [Fact]
+        public void After_MaxRepairs_in_a_row_the_guard_throws_saying_what_it_tried()
+        {
+            var (x, y) = Data();
+            var model = Mlp();
+            var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1, MaxRepairs = 2 } };
+            using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(options, model);
+            Backward(model, guard, x, y); guard.step();
+            for (int i = 0; i < 2; i++)
+            {
+                Backward(model, guard, x, y); Poison(model); guard.step();
+                Assert.True(guard.LastReport!.Repaired);
+            }
+
+            Backward(model, guard, x, y); Poison(model);
+            var ex = Assert.Throws<TrainingDivergedException>(() => guard.step());
+            Assert.Contains("2 repairs in a row", ex.Message);
+            Assert.Contains("learning rate", ex.Message);
+            Assert.Equal(new[] { "fc1.weight" }, ex.Culprits);
+            Assert.Equal(0.25, guard.LearningRateScale, 12);
+        }
+
+        [Fact]
+        public void A_loss_jump_like_ORIGINs_7000_to_1000000_is_skipped_and_a_sustained_one_is_repaired()
+        {
+            var (x, y) = Data();
+            var model = Mlp();
+            // A learning rate that keeps the (scaled) loss near 7,000: the test is about the loss's statistics.
+            using var guard = optim.SGD(model.parameters(), 1e-8).WithGradientGuard(model: model);
+            var random = new Random(1);
+
+            Tensor Loss(double scale)
+            {
+                guard.zero_grad();
+                // A loss around 7,000 that varies from batch to batch, as in the article.
+                var loss = nn.functional.mse_loss(model.call(x), y) * (7000 / 0.3) * (0.9 + 0.2 * random.NextDouble()) * scale;
+                loss.backward();
+                return loss;
+            }
+
+            for (int i = 0; i < 30; i++)
+            {
+                using var scope = NewDisposeScope();
+                guard.step(Loss(1));
+                Assert.False(guard.LastReport!.StepSkipped, $"ordinary step {i + 1} was skipped: {guard.LastReport}");
+            }
+
+            var weights = Snapshot(model.parameters());
+            using (NewDisposeScope()) guard.step(Loss(140));   // 7,000 → ~1,000,000
+            Assert.Equal(SkipReason.LossSpike, guard.LastReport!.SkipReason);
+            Assert.True(guard.LastReport.Loss > 5e5);
+            AssertBitIdentical(weights, Snapshot(model.parameters()));
+
+            using (NewDisposeScope()) guard.step(Loss(1));
+            Assert.False(guard.LastReport!.StepSkipped);
+
+            using (NewDisposeScope()) guard.step(Loss(140));
+            using (NewDisposeScope()) guard.step(Loss(140));
+            Assert.Equal(SkipReason.LossSpike, guard.LastReport!.SkipReason);
+            using (NewDisposeScope()) guard.step(Loss(140));
+            Assert.True(guard.LastReport!.Repaired);
+            Assert.Equal(4, guard.Statistics.LossSpikes);
+            Assert.Equal(1, guard.Statistics.Repairs);
+        }
+
+        [Fact]
+        public void Gradient_norms_that_run_away_from_their_level_are_repaired_but_slow_natural_growth_is_not()
+        {
+            static GuardStatistics Run(Func<int, float> norm)
+            {
+                var p = new Parameter(zeros(1));
+                using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(new GuardOptions { Clipping = ClippingPolicy.None });
+                for (int step = 1; step <= 80; step++)
+                {
+                    SetGrad(p, norm(step));
+                    guard.step();
+                }
+
+                return guard.Statistics;
+            }
+
+            Assert.Equal(0, Run(step => (float)Math.Pow(1.05, step)).Repairs);                    // ×49 over 80 steps: a network learning its scale
+            Assert.True(Run(step => step < 40 ? 1f : (float)Math.Pow(1.6, step - 40)).Repairs >= 1);   // ×1.6 a step from step 40
+        }
+
+        [Fact]
+        public void Repair_state_round_trips_through_state_dict()
+        {
+            var (x, y) = Data();
+            var model = Mlp();
+            var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1 } };
+            using var guard = optim.Adam(model.parameters(), 0.01).WithGradientGuard(options, model);
+            for (int i = 0; i < 5; i++) { Backward(model, guard, x, y); guard.step(); }
+            Backward(model, guard, x, y); Poison(model); guard.step();
+            Assert.Equal(0.5, guard.LearningRateScale);
+
+            var saved = guard.state_dict();
+            using var restored = optim.Adam(model.parameters(), 0.01).WithGradientGuard(options, model);
+            restored.load_state_dict(saved);
+            Assert.Equal(guard.Statistics, restored.Statistics);
+            Assert.Equal(0.5, restored.LearningRateScale);
+        }
+    }
+}

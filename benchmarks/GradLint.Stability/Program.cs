@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using TorchSharp;
+
+namespace GradLint.Stability
+{
+    /// <summary>
+    /// Runs every scenario × protection × seed and prints the held-out loss table, the goals of the
+    /// guard's default, and a picture. One command: dotnet run -c Release --project benchmarks/GradLint.Stability
+    /// </summary>
+    public static class Program
+    {
+        public static int Main(string[] args)
+        {
+            int seeds = 3;
+            string? only = null, protectionFilter = null, plotPath = "stability.png";
+            for (int i = 0; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--seeds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n >= 1: seeds = n; i++; break;
+                    case "--scenario" when i + 1 < args.Length: only = args[++i]; break;
+                    case "--protection" when i + 1 < args.Length: protectionFilter = args[++i]; break;
+                    case "--out" when i + 1 < args.Length: plotPath = args[++i]; break;
+                    case "--no-plot": plotPath = null; break;
+                    case "--trace": Runner.Trace = Console.Error; break;
+                    case "--help":
+                        Console.WriteLine("usage: GradLint.Stability [--seeds N (3)] [--scenario NAME-PART] [--protection NAME-PART] [--out stability.png | --no-plot] [--trace (every guard intervention to stderr)]");
+                        Console.WriteLine("scenarios: " + string.Join(", ", Scenarios.All.Select(s => s.Name)));
+                        return 0;
+                    default:
+                        Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'; run with --help to see the options.");
+                        return 2;
+                }
+            }
+
+            torch.set_num_threads(1);   // small models: threads only add noise
+            var scenarios = Scenarios.All.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
+            var protections = Protection.All.Where(p => protectionFilter is null || p.Name.Contains(protectionFilter, StringComparison.OrdinalIgnoreCase) || p.Name == "unprotected" || p.Name.StartsWith("clip ", StringComparison.Ordinal)).ToList();
+            var results = new List<RunResult>();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var scenario in scenarios)
+            {
+                for (int seed = 1; seed <= seeds; seed++)
+                {
+                    using var task = scenario.Create(seed);
+                    foreach (var protection in protections)
+                    {
+                        results.Add(Runner.Run(scenario, task, protection));
+                    }
+                }
+
+                Console.Error.WriteLine($"  {scenario.Name} done ({watch.Elapsed.TotalSeconds:F0} s)");
+            }
+
+            Console.WriteLine(Table(scenarios, protections, results, seeds));
+            foreach (var name in protections.Where(p => p.IsGuardDefault).Select(p => p.Name))
+            {
+                Console.WriteLine(GoalSummary(results, name));
+            }
+
+            Console.WriteLine($"Suite: {scenarios.Count} scenarios × {protections.Count} protections × {seeds} seeds = {results.Count} runs in {watch.Elapsed.TotalSeconds:F0} s.");
+            if (plotPath is not null)
+            {
+                StabilityPlot.Save(results, scenarios, plotPath);
+                Console.WriteLine($"Picture: {Path.GetFullPath(plotPath)}");
+            }
+
+            return 0;
+        }
+
+        /// <summary>Markdown table: per scenario and protection, the held-out loss per seed and the interventions summed over seeds.</summary>
+        public static string Table(IReadOnlyList<Scenario> scenarios, IReadOnlyList<Protection> protections, IReadOnlyList<RunResult> results, int seeds)
+        {
+            var text = new StringBuilder();
+            text.AppendLine("| scenario | protection | held-out loss per seed | non-finite steps | clipped | skipped | repaired | ms/run |");
+            text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|");
+            foreach (var scenario in scenarios)
+            {
+                foreach (var protection in protections)
+                {
+                    var runs = results.Where(r => r.Scenario == scenario.Name && r.Protection == protection.Name).OrderBy(r => r.Seed).ToList();
+                    if (runs.Count == 0) continue;
+                    var losses = string.Join(" / ", runs.Select(r => r.Failure is null ? Number(r.HeldOut) : $"threw ({Number(r.HeldOut)})"));
+                    var name = protection.IsGuardDefault ? $"**{protection.Name}**" : protection.Name;
+                    text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {scenario.Name} | {name} | {losses} | {runs.Sum(r => r.NonFiniteSteps)} | {runs.Sum(r => r.Clipped)} | {runs.Sum(r => r.Skipped)} | {runs.Sum(r => r.Repairs)} | {runs.Average(r => r.Milliseconds):F0} |"));
+                }
+            }
+
+            return text.ToString();
+        }
+
+        public static string GoalSummary(IReadOnlyList<RunResult> results, string protection)
+        {
+            var verdicts = Goals.Judge(results, protection).ToList();
+            var text = new StringBuilder();
+            text.AppendLine($"Goals for '{protection}' over {verdicts.Count} scenario-seeds:");
+            text.AppendLine($"  finite weights: {verdicts.Count(v => v.Finite)}/{verdicts.Count}");
+            text.AppendLine($"  within {Goals.Ratio}x (+{Goals.Slack}) of the best clip_grad_norm_ (0.5, 1, 5): {verdicts.Count(v => v.NearBestClip)}/{verdicts.Count}");
+            text.AppendLine($"  within {Goals.Ratio}x (+{Goals.Slack}) of plain training where it does not explode: {verdicts.Count(v => v.NearPlain)}/{verdicts.Count}");
+            text.AppendLine($"  better than clip_grad_norm_(1.0): {verdicts.Count(v => v.BeatsClip1)}/{verdicts.Count}");
+            foreach (var miss in verdicts.Where(v => !v.Met))
+            {
+                text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  missed: {miss.Scenario} seed {miss.Seed}: {Number(miss.HeldOut)} (best clip {Number(miss.BestClip)}, plain {Number(miss.Plain)})"));
+            }
+
+            return text.ToString();
+        }
+
+        public static string Number(double value) =>
+            double.IsNaN(value) ? "NaN"
+            : double.IsInfinity(value) ? "Inf"
+            : value.ToString(Math.Abs(value) >= 1e4 || (Math.Abs(value) < 1e-3 && value != 0) ? "0.00E+0" : "0.0000", CultureInfo.InvariantCulture);
+    }
+}

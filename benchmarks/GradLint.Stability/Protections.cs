@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GradLint.Stability
+{
+    /// <summary>How one run protects itself.</summary>
+    public sealed record Protection(string Name, double? ClipMaxNorm = null, GuardOptions? Guard = null, bool PassLoss = false)
+    {
+        public bool IsGuardDefault => Name.StartsWith("guard default", StringComparison.Ordinal);
+
+        public static IReadOnlyList<Protection> All { get; } = new[]
+        {
+            new Protection("unprotected"),
+            new Protection("clip 0.5", ClipMaxNorm: 0.5),
+            new Protection("clip 1", ClipMaxNorm: 1.0),
+            new Protection("clip 5", ClipMaxNorm: 5.0),
+            Policy("None", ClippingPolicy.None),
+            Policy("FixedNorm(1)", ClippingPolicy.FixedNorm(1.0)),
+            Policy("ZClip", ClippingPolicy.ZClip()),
+            Policy("ZScore", ClippingPolicy.ZScore()),
+            Policy("Percentile", ClippingPolicy.Percentile()),
+            Policy("UnitWise", ClippingPolicy.UnitWise()),
+            Policy("Adaptive", ClippingPolicy.Adaptive()),
+            new Protection("guard default, step()", Guard: new GuardOptions()),
+            new Protection("guard default, step(loss)", Guard: new GuardOptions(), PassLoss: true),
+        };
+
+        // Each policy alone (skip on NaN/Inf, no repair), to see what the policy itself does.
+        private static Protection Policy(string name, ClippingPolicy policy) =>
+            new Protection(name, Guard: new GuardOptions { Clipping = policy, Repair = new RepairOptions { Enabled = false }, MaxConsecutiveSkips = int.MaxValue });
+    }
+
+    /// <summary>One run's outcome.</summary>
+    public sealed record RunResult(string Scenario, int Seed, string Protection, double HeldOut, int NonFiniteSteps, long Clipped, long Skipped, long Repairs, double Milliseconds, string? Failure, double[] Loss)
+    {
+        public bool Finite => double.IsFinite(HeldOut) && Failure is null;
+    }
+
+    public static class Runner
+    {
+        /// <summary>Where to print every guard intervention (--trace), or null.</summary>
+        public static TextWriter? Trace { get; set; }
+
+        public static RunResult Run(Scenario scenario, StabilityTask task, Protection protection)
+        {
+            manual_seed(task.Seed);   // the same initial weights for every protection
+            using var model = task.CreateModel();
+            var optimizer = task.CreateOptimizer(model);
+            var guard = protection.Guard is null ? null : optimizer.WithGradientGuard(protection.Guard, model);
+            var stepper = guard ?? optimizer;
+            if (guard is not null && Trace is not null)
+            {
+                guard.Intervention += (_, report) => Trace.WriteLine($"    [{scenario.Name} seed {task.Seed} {protection.Name}] {report}");
+            }
+
+            var losses = new double[task.Steps];
+            int nonFinite = 0;
+            long clipped = 0;
+            string? failure = null;
+            var watch = Stopwatch.StartNew();
+            for (int step = 1; step <= task.Steps; step++)
+            {
+                using var scope = NewDisposeScope();
+                var (input, target) = task.Batch(step);
+                stepper.zero_grad();
+                var loss = task.Loss(model, input, target);
+                loss.backward();
+                try
+                {
+                    if (protection.ClipMaxNorm is double maxNorm)
+                    {
+                        if (nn.utils.clip_grad_norm_(model.parameters(), maxNorm) > maxNorm) clipped++;
+                        optimizer.step();
+                    }
+                    else if (guard is not null && protection.PassLoss)
+                    {
+                        guard.step(loss);
+                    }
+                    else
+                    {
+                        stepper.step();
+                    }
+                }
+                catch (GradientGuardException e)
+                {
+                    failure = e.GetType().Name;
+                    break;
+                }
+
+                losses[step - 1] = loss.to(ScalarType.Float64).item<double>();   // host read: the suite's loss series
+                if (!double.IsFinite(losses[step - 1])) nonFinite++;
+            }
+
+            watch.Stop();
+            double heldOut;
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            {
+                var (input, target) = task.HeldOut;
+                heldOut = task.EvaluationLoss(model, input, target).to(ScalarType.Float64).item<double>();
+            }
+
+            var stats = guard?.Statistics;
+            var result = new RunResult(scenario.Name, task.Seed, protection.Name, heldOut, nonFinite,
+                stats?.ClippedSteps ?? clipped, stats?.SkippedSteps ?? 0, stats?.Repairs ?? 0, watch.Elapsed.TotalMilliseconds, failure, losses);
+            (guard ?? optimizer).Dispose();
+            return result;
+        }
+    }
+}
