@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using GradLint.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Xunit;
+using static GradLint.Tests.Runtime.GuardTestModels;
+using static TorchSharp.torch;
+
+namespace GradLint.Tests.Runtime
+{
+    /// <summary>Seeing what the guard did: Microsoft.Extensions.Logging and TorchSharp's TensorBoard writer.</summary>
+    [Collection(TensorCountCollection.Name)]
+    public class GuardReportingTests
+    {
+        private sealed class ListLogger : ILogger
+        {
+            public List<(LogLevel Level, Dictionary<string, object?> Fields, string Message)> Entries { get; } = new();
+
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var fields = (state as IEnumerable<KeyValuePair<string, object?>>)?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new();
+                Entries.Add((logLevel, fields, formatter(state, exception)));
+            }
+        }
+
+        private static void PoisonFirst(nn.Module model)
+        {
+            using var g = model.parameters().First().grad!;
+            g[0, 0].fill_(float.NaN);
+        }
+
+        [Fact]
+        public void Clips_skips_and_repairs_are_logged_with_structured_fields_and_healthy_steps_are_not()
+        {
+            var (x, y) = Data();
+            var model = Mlp();
+            var logger = new ListLogger();
+            var options = new GuardOptions { Clipping = ClippingPolicy.FixedNorm(1e-3), Logger = logger, Repair = new RepairOptions { NonFiniteStreak = 2 } };
+            using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(options, model);
+            Backward(model, guard, x, y); guard.step();                       // clipped
+            Backward(model, guard, x, y); PoisonFirst(model); guard.step();   // skipped
+            Backward(model, guard, x, y); PoisonFirst(model); guard.step();   // repaired
+
+            Assert.Equal(new[] { LogLevel.Debug, LogLevel.Warning, LogLevel.Warning }, logger.Entries.Select(e => e.Level));
+            Assert.Equal(1L, logger.Entries[0].Fields["Step"]);
+            Assert.Equal(1e-3, (double)logger.Entries[0].Fields["Limit"]!, 12);
+            Assert.Equal("fc1.weight", logger.Entries[1].Fields["Culprit"]);
+            Assert.Equal(SkipReason.NonFiniteGradient, logger.Entries[1].Fields["SkipReason"]);
+            Assert.Equal(0.5, (double)logger.Entries[2].Fields["LearningRateScale"]!);
+            Assert.Contains("restored step", logger.Entries[2].Message);
+
+            var before = logger.Entries.Count;
+            var m = Mlp();
+            using var healthy = optim.SGD(m.parameters(), 0.01).WithGradientGuard(new GuardOptions { Clipping = ClippingPolicy.None, Logger = logger }, m);
+            for (int i = 0; i < 5; i++) { Backward(m, healthy, x, y); healthy.step(); }
+            Assert.Equal(before, logger.Entries.Count);
+        }
+
+        [Fact]
+        public void The_TensorBoard_sink_writes_an_event_file_that_reads_back_with_every_figure()
+        {
+            var (x, y) = Data();
+            var model = Mlp();
+            var directory = Path.Combine(Path.GetTempPath(), "gradlint-tb-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var writer = TorchSharp.torch.utils.tensorboard.SummaryWriter(directory);
+                var options = new GuardOptions { ProbeLayers = true, Repair = new RepairOptions { NonFiniteStreak = 1 } };
+                using var guard = optim.SGD(model.parameters(), 0.05).WithGradientGuard(options, model);
+                using (guard.LogToTensorBoard(writer))
+                {
+                    for (int i = 0; i < 4; i++)
+                    {
+                        using var scope = NewDisposeScope();
+                        guard.zero_grad();
+                        var loss = nn.functional.mse_loss(model.call(x), y);
+                        loss.backward();
+                        if (i == 2) PoisonFirst(model);
+                        guard.step(loss);
+                    }
+                }
+
+                Backward(model, guard, x, y); guard.step();   // after Dispose: not written
+
+                var scalars = ReadScalars(Directory.GetFiles(directory).Single());
+                Assert.Equal(4, scalars.Count(s => s.Tag == "gradlint/norm_before"));
+                Assert.Equal(4, scalars.Count(s => s.Tag == "gradlint/loss"));
+                Assert.Equal(new[] { 0f, 0f, 1f, 0f }, scalars.Where(s => s.Tag == "gradlint/repaired").OrderBy(s => s.Step).Select(s => s.Value));
+                Assert.Equal(0.05f * 0.5f, scalars.Single(s => s.Tag == "gradlint/lr" && s.Step == 3).Value, 6);
+                Assert.Contains(scalars, s => s.Tag.StartsWith("gradlint/layers/", StringComparison.Ordinal) && s.Step == 3);   // probes on the intervention step
+                Assert.DoesNotContain(scalars, s => s.Tag.StartsWith("gradlint/layers/", StringComparison.Ordinal) && s.Step == 1);
+            }
+            finally
+            {
+                if (Directory.Exists(directory)) Directory.Delete(directory, true);
+            }
+        }
+
+        // TFRecord framing: uint64 length, uint32 masked CRC, the Event protobuf, uint32 masked CRC.
+        private static List<(string Tag, long Step, float Value)> ReadScalars(string file)
+        {
+            var result = new List<(string, long, float)>();
+            using var reader = new BinaryReader(File.Open(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            while (reader.BaseStream.Position < reader.BaseStream.Length)
+            {
+                var length = reader.ReadUInt64();
+                reader.ReadUInt32();
+                var e = Tensorboard.Event.Parser.ParseFrom(reader.ReadBytes((int)length));
+                reader.ReadUInt32();
+                if (e.Summary is null) continue;
+                foreach (var v in e.Summary.Value)
+                {
+                    result.Add((v.Tag, e.Step, v.SimpleValue));
+                }
+            }
+
+            return result;
+        }
+    }
+}
