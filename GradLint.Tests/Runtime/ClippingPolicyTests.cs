@@ -13,28 +13,13 @@ namespace GradLint.Tests.Runtime
     [Collection(TensorCountCollection.Name)]
     public class ClippingPolicyTests
     {
-        private static List<GuardStepReport> Drive(ClippingPolicy policy, IEnumerable<double> norms)
-        {
-            var p = new Parameter(zeros(1));
-            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(new GuardOptions { Clipping = policy, Repair = new RepairOptions { Enabled = false } });
-            var reports = new List<GuardStepReport>();
-            foreach (var norm in norms)
-            {
-                SetGrad(p, (float)norm);
-                guard.step();
-                reports.Add(guard.LastReport!);
-            }
-
-            return reports;
-        }
-
         [Fact]
         public void Adaptive_limits_equal_factor_times_the_median_of_what_earlier_steps_used_with_early_slack()
         {
             var random = new Random(4);
             var norms = Enumerable.Range(0, 150).Select(i => 2.0 + random.NextDouble()).ToArray();
             norms[1] = 500; norms[30] = 80; norms[31] = 90; norms[120] = 1e4;
-            var reports = Drive(ClippingPolicy.Adaptive(factor: 3, window: 50), norms);
+            var reports = DriveNorms(ClippingPolicy.Adaptive(factor: 3, window: 50), norms);
 
             var used = new List<double>();
             for (int i = 0; i < norms.Length; i++)
@@ -65,8 +50,8 @@ namespace GradLint.Tests.Runtime
             var norms = Enumerable.Range(0, 30).Select(i => 1.0 + 0.01 * (i % 5)).ToList();
             norms[5] = 400;                                                          // a spike inside the warm-up
             norms.AddRange(Enumerable.Range(0, 60).Select(i => 1.2 * Math.Pow(1.08, i)));   // a sustained rise
-            var zscore = Drive(ClippingPolicy.ZScore(warmupSteps: 25), norms);
-            var zclip = Drive(ClippingPolicy.ZClip(warmupSteps: 25), norms);
+            var zscore = DriveNorms(ClippingPolicy.ZScore(warmupSteps: 25), norms);
+            var zclip = DriveNorms(ClippingPolicy.ZClip(warmupSteps: 25), norms);
 
             Assert.True(zscore[5].Clipped && zscore[5].NormAfter < 20);
             Assert.False(zclip[5].Clipped);                                        // the paper leaves warm-up to maxNorm

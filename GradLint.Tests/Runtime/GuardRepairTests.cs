@@ -14,12 +14,6 @@ namespace GradLint.Tests.Runtime
     [Collection(TensorCountCollection.Name)]
     public class GuardRepairTests
     {
-        private static void Poison(nn.Module model)
-        {
-            using var g = model.parameters().First().grad!;
-            g[0, 0].fill_(float.NaN);
-        }
-
         private static List<Tensor> AdamState(optim.Optimizer adam) =>
             ((OptimizerHelper)adam).state_dict().State.Cast<Adam.State>()
                 .SelectMany(s => new[] { s.exp_avg.clone().DetachFromDisposeScope(), s.exp_avg_sq.clone().DetachFromDisposeScope(), tensor((double)s.step) })
@@ -54,9 +48,9 @@ namespace GradLint.Tests.Runtime
             var snapshotStep = guard.SnapshotStep!.Value;
             Assert.True(snapshotStep > 1, $"a healthy run of 4 steps takes a new snapshot (last at {snapshotStep})");
 
-            Backward(model, guard, x, y); Poison(model); guard.step();
+            Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();
             Assert.Equal(GuardIntervention.Skipped, guard.LastReport!.Intervention);
-            Backward(model, guard, x, y); Poison(model); guard.step();
+            Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();
 
             var report = guard.LastReport!;
             Assert.True(report.Repaired);
@@ -108,11 +102,11 @@ namespace GradLint.Tests.Runtime
             Backward(model, guard, x, y); guard.step();
             for (int i = 0; i < 2; i++)
             {
-                Backward(model, guard, x, y); Poison(model); guard.step();
+                Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();
                 Assert.True(guard.LastReport!.Repaired);
             }
 
-            Backward(model, guard, x, y); Poison(model);
+            Backward(model, guard, x, y); PoisonFirstGradient(model);
             var ex = Assert.Throws<TrainingDivergedException>(() => guard.step());
             Assert.Contains("2 repairs in a row", ex.Message);
             Assert.Contains("learning rate", ex.Message);
@@ -191,7 +185,7 @@ namespace GradLint.Tests.Runtime
             var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1 } };
             using var guard = optim.Adam(model.parameters(), 0.01).WithGradientGuard(options, model);
             for (int i = 0; i < 5; i++) { Backward(model, guard, x, y); guard.step(); }
-            Backward(model, guard, x, y); Poison(model); guard.step();
+            Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();
             Assert.Equal(0.5, guard.LearningRateScale);
 
             var saved = guard.state_dict();

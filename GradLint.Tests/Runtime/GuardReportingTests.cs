@@ -29,12 +29,6 @@ namespace GradLint.Tests.Runtime
             }
         }
 
-        private static void PoisonFirst(nn.Module model)
-        {
-            using var g = model.parameters().First().grad!;
-            g[0, 0].fill_(float.NaN);
-        }
-
         [Fact]
         public void Clips_skips_and_repairs_are_logged_with_structured_fields_and_healthy_steps_are_not()
         {
@@ -44,8 +38,8 @@ namespace GradLint.Tests.Runtime
             var options = new GuardOptions { Clipping = ClippingPolicy.FixedNorm(1e-3), Logger = logger, Repair = new RepairOptions { NonFiniteStreak = 2 } };
             using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(options, model);
             Backward(model, guard, x, y); guard.step();                       // clipped
-            Backward(model, guard, x, y); PoisonFirst(model); guard.step();   // skipped
-            Backward(model, guard, x, y); PoisonFirst(model); guard.step();   // repaired
+            Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();   // skipped
+            Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();   // repaired
 
             Assert.Equal(new[] { LogLevel.Debug, LogLevel.Warning, LogLevel.Warning }, logger.Entries.Select(e => e.Level));
             Assert.Equal(1L, logger.Entries[0].Fields["Step"]);
@@ -81,7 +75,7 @@ namespace GradLint.Tests.Runtime
                         guard.zero_grad();
                         var loss = nn.functional.mse_loss(model.call(x), y);
                         loss.backward();
-                        if (i == 2) PoisonFirst(model);
+                        if (i == 2) PoisonFirstGradient(model);
                         guard.step(loss);
                     }
                 }

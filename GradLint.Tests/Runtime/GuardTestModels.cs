@@ -44,5 +44,29 @@ namespace GradLint.Tests.Runtime
         {
             p.grad = tensor(values).reshape(p.shape);
         }
+
+        /// <summary>Makes the first gradient entry of the model's first parameter NaN.</summary>
+        public static void PoisonFirstGradient(nn.Module model)
+        {
+            using var g = model.parameters().First().grad!;
+            g.view(-1)[0].fill_(float.NaN);
+        }
+
+        /// <summary>Feeds a fixed sequence of total norms through a real guard (one parameter whose gradient has that norm), repair off.</summary>
+        public static List<GradLint.GuardStepReport> DriveNorms(GradLint.ClippingPolicy policy, IEnumerable<double> norms)
+        {
+            var p = new Parameter(zeros(1));
+            using var guard = GradLint.GradientGuardExtensions.WithGradientGuard(optim.SGD(new[] { p }, 0.0),
+                new GradLint.GuardOptions { Clipping = policy, MaxConsecutiveSkips = 1000, Repair = new GradLint.RepairOptions { Enabled = false } });
+            var reports = new List<GradLint.GuardStepReport>();
+            foreach (var norm in norms)
+            {
+                SetGrad(p, (float)norm);
+                guard.step();
+                reports.Add(guard.LastReport!);
+            }
+
+            return reports;
+        }
     }
 }

@@ -75,28 +75,12 @@ namespace GradLint.Tests.Runtime
             return norms;
         }
 
-        /// <summary>Feeds a fixed sequence of total norms through a real guard (one vector parameter whose gradient has that norm).</summary>
-        private static List<GuardStepReport> Drive(ClippingPolicy policy, IEnumerable<double> norms)
-        {
-            var p = new Parameter(zeros(3));
-            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(new GuardOptions { Clipping = policy, MaxConsecutiveSkips = 1000, Repair = new RepairOptions { Enabled = false } });
-            var reports = new List<GuardStepReport>();
-            foreach (var norm in norms)
-            {
-                SetGrad(p, (float)norm, 0f, 0f);
-                guard.step();
-                reports.Add(guard.LastReport!);
-            }
-
-            return reports;
-        }
-
         [Fact]
         public void ZClip_limits_equal_an_independent_reference_of_the_paper_and_ignore_non_finite_norms()
         {
             const double alpha = 0.9, z = 2.5;
             const int warmup = 10;
-            var reports = Drive(ClippingPolicy.ZClip(alpha, z, warmup), NormsWithSpikes);
+            var reports = DriveNorms(ClippingPolicy.ZClip(alpha, z, warmup), NormsWithSpikes);
 
             // Reference: ZClip as written in the paper, with non-finite norms left out entirely.
             var buffer = new List<double>();
@@ -149,7 +133,7 @@ namespace GradLint.Tests.Runtime
         {
             const double percentile = 25;
             const int history = 30;
-            var reports = Drive(ClippingPolicy.Percentile(percentile, history), NormsWithSpikes);
+            var reports = DriveNorms(ClippingPolicy.Percentile(percentile, history), NormsWithSpikes);
 
             var seen = new List<double>();
             for (int i = 0; i < NormsWithSpikes.Length; i++)
