@@ -187,10 +187,14 @@ namespace GradLint
                 var n = linalg.vector_norm(grad, 2, null, false).to(ScalarType.Float32);
                 if (options.MaxOutputGradNorm is double max)
                 {
-                    var over = n > max;
-                    var scale = (max / (n + 1e-6)).clamp_max(1.0).to(grad.dtype);
-                    result = where(isfinite(grad), grad * scale, zeros_like(grad)).MoveToOuterDisposeScope();
-                    rescaled = over.to(ScalarType.Float32).DetachFromDisposeScope();
+                    // Non-finite entries become 0 and the rest is scaled by the norm of the finite
+                    // entries: one NaN must not turn every entry into NaN (its norm is NaN).
+                    var finite = isfinite(grad);
+                    var clean = where(finite, grad, zeros_like(grad));
+                    var cleanNorm = linalg.vector_norm(clean.to(ScalarType.Float32), 2, null, false);
+                    var scale = (max / (cleanNorm + 1e-6)).clamp_max(1.0).to(grad.dtype);
+                    result = (clean * scale).MoveToOuterDisposeScope();
+                    rescaled = ((cleanNorm > max) | finite.logical_not().any()).to(ScalarType.Float32).DetachFromDisposeScope();
                 }
                 else
                 {

@@ -200,6 +200,30 @@ namespace GradLint.Tests.Runtime
             Assert.Contains(probe.LastBackward, l => l.Rescaled);
         }
 
+        [Theory]
+        [InlineData(1e6)]
+        [InlineData(0.5)]
+        public void Rescaling_zeroes_a_NaN_entry_and_scales_the_finite_ones_by_their_own_norm(double maxNorm)
+        {
+            manual_seed(6);
+            var model = nn.Sequential(("fc", nn.Linear(3, 3)));
+            using var probe = GradientProbe.Attach(model, new ProbeOptions { MaxOutputGradNorm = maxNorm });
+            var x = ones(2, 3).requires_grad_(true);
+            var upstream = tensor(new[] { 1f, float.NaN, 2f });   // the gradient w.r.t. fc's output, per row
+            (model.call(x) * upstream).sum().backward();
+
+            // Expected: the output gradient with NaN → 0, scaled to at most maxNorm, then back through fc.
+            var clean = tensor(new[] { 1f, 0f, 2f }).expand(2, 3);
+            var scale = Math.Min(1.0, maxNorm / (clean.norm().item<float>() + 1e-6));
+            using var weight = model.parameters().First().detach();
+            var expected = (clean * scale).matmul(weight);
+            using var g = x.grad!;
+            Assert.True(isfinite(g).all().item<bool>());
+            Assert.True(expected.allclose(g, rtol: 1e-5, atol: 1e-6), $"{expected.str()} vs {g.str()}");
+            Assert.True(probe.LastBackward.Single().Rescaled);
+            Assert.False(probe.LastBackward.Single().IsFinite);   // the record keeps the raw, non-finite norm
+        }
+
         [Fact]
         public void Records_nested_modules_reused_modules_with_call_indices_and_frozen_layers()
         {
