@@ -20,8 +20,8 @@ namespace GradLint
         /// <summary>
         /// The default. Clips the total norm to <paramref name="factor"/> × the median of the last
         /// <paramref name="window"/> norms (each as the step used it, so a spike enters the history at the
-        /// limit), with a looser factor while the history is short: ×5 the factor after one step, ×1.04
-        /// after 100. It adapts to the problem's own scale (norms of 0.01 or of 1,000 alike), protects from
+        /// limit), with a looser factor while the history is short: ×5 the factor after one step, ×1.08
+        /// after 50 (the default window). It adapts to the problem's own scale (norms of 0.01 or of 1,000 alike), protects from
         /// the second step on, and cannot be dragged up by a runaway faster than ×factor per half window —
         /// a sustained rise is the guard's divergence detector's job (repair, <see cref="GuardOptions.Repair"/>).
         /// The first step has no history and is limited only by <paramref name="maxNorm"/>.
@@ -163,7 +163,7 @@ namespace GradLint
     internal static class AdaptiveDefaults
     {
         public const double Factor = 3.0;
-        public const int Window = 100;
+        public const int Window = 50;
     }
 
     internal static class Require

@@ -96,9 +96,9 @@ namespace GradLint
 
     /// <summary>
     /// How the guard detects a divergence and repairs it (the third remedy: adapt the learning rate).
-    /// A divergence is a streak of non-finite steps, loss spikes on three steps in a row (when the loss
-    /// is passed to <c>step(loss)</c>), or recent gradient norms that ran away from their longer-term
-    /// level. A repair restores the last snapshot (weights, model buffers, optimizer state, clipping
+    /// A divergence is a streak of non-finite steps, recent gradient norms that ran away from their
+    /// level, and — when the loss is passed to <c>step(loss)</c> — loss spikes on three steps in a row or
+    /// a loss trend that rose to several times its best. A repair restores the last snapshot (weights, model buffers, optimizer state, clipping
     /// statistics), multiplies the learning rate by <see cref="BackoffFactor"/>, skips the offending
     /// step, and lets the rate climb back over <see cref="RecoverySteps"/>.
     /// </summary>
@@ -109,15 +109,17 @@ namespace GradLint
         private int recoverySteps = 200;
         private int maxRepairs = 8;
         private int nonFiniteStreak = 3;
-        private double runawayRatio = 10;
+        private double runawayRatio = 30;
+        private double lossRiseRatio = 3;
         private double lossSpikeThreshold = 8;
 
         /// <summary>Repair divergences (default true). Off: non-finite streaks end in an exception after <see cref="GuardOptions.MaxConsecutiveSkips"/>.</summary>
         public bool Enabled { get; set; } = true;
 
         /// <summary>
-        /// A snapshot is taken after this many healthy steps in a row (no skip, no spike, norms near
-        /// their reference); the initial weights are the first. Memory: one copy of the weights and
+        /// A snapshot is taken once this many steps have passed with no skip, spike or repair, at the
+        /// first of them that is healthy (recent norms near their level, the recent loss near its best);
+        /// the initial weights are the first snapshot. Memory: one copy of the weights and
         /// buffers (<see cref="Location"/>) plus the optimizer state in host memory (Adam: two more
         /// copies of the weights). Default 50; ≥ 1.
         /// </summary>
@@ -158,7 +160,12 @@ namespace GradLint
             set => nonFiniteStreak = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "NonFiniteStreak must be at least 1.");
         }
 
-        /// <summary>The median of the last 10 gradient norms this many times the known-good level is a divergence. Default 10; &gt; 1.</summary>
+        /// <summary>
+        /// The median of the last 5 gradient norms this many times the median of the 20 before them is a
+        /// divergence. Default 30: an explosion multiplies the norm by orders of magnitude within a few
+        /// steps, while a network learning its output scale was measured growing it ~×1.2 a step (×15 over
+        /// the ~12 steps between the two medians). &gt; 1.
+        /// </summary>
         public double RunawayRatio
         {
             get => runawayRatio;
@@ -175,6 +182,19 @@ namespace GradLint
         {
             get => lossSpikeThreshold;
             set => lossSpikeThreshold = value > 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "LossSpikeThreshold must be a finite number > 0, e.g. 10.");
+        }
+
+        /// <summary>
+        /// With <c>step(loss)</c> (or a closure): when the median of the last 20 losses reaches this many
+        /// times the lowest such median so far, training has got worse and stayed worse — a slow
+        /// divergence (a learning rate too high for where training now is) that no single step shows.
+        /// Positive losses only. Default 3; &gt; 1; <see cref="double.PositiveInfinity"/> switches it off
+        /// (for a loss that may legitimately grow, e.g. an RL value loss as returns grow).
+        /// </summary>
+        public double LossRiseRatio
+        {
+            get => lossRiseRatio;
+            set => lossRiseRatio = value > 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "LossRiseRatio must be > 1 (e.g. 3), or double.PositiveInfinity to switch the loss trend off.");
         }
 
         internal RepairOptions Copy() => (RepairOptions)MemberwiseClone();

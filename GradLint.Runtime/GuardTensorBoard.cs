@@ -6,7 +6,7 @@ namespace GradLint
 {
     /// <summary>
     /// Writes a guard's per-step figures to TensorBoard through TorchSharp's own
-    /// <c>torch.utils.tensorboard.SummaryWriter</c>, as the training curves of ORIGIN's article.
+    /// <c>torch.utils.tensorboard.SummaryWriter</c>, as the article GradLint grew from logs its training curves.
     /// </summary>
     public static class GuardTensorBoard
     {

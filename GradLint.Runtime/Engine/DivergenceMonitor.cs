@@ -5,17 +5,25 @@ using GradLint.Policies;
 namespace GradLint.Engine
 {
     /// <summary>
-    /// Tells a divergence from one bad step: a streak of non-finite steps, a loss that stays far above
-    /// its recent values, or gradient norms that ran away from their own longer-term level. Host-side
-    /// numbers only.
+    /// Tells a divergence from one bad step: a streak of non-finite steps, loss spikes on consecutive
+    /// steps, a loss trend several times worse than its best, or gradient norms that ran away from
+    /// their level by orders of magnitude. Host-side numbers only.
     /// </summary>
     internal sealed class DivergenceMonitor
     {
-        /// <summary>The recent norms whose median is compared with the longer-term level.</summary>
-        internal const int RecentNorms = 10;
+        /// <summary>The recent norms whose median is compared with the level.</summary>
+        internal const int RecentNorms = 5;
 
-        /// <summary>The longer-term level: the median of the norms before the recent ones.</summary>
-        internal const int LevelNorms = 100;
+        /// <summary>The level: the median of the norms just before the recent ones. Short, so that the
+        /// two medians are only ~12 steps apart: a network learning its scale grows its norm by at most
+        /// ~×1.2 a step (×10 over that lag), an explosion by orders of magnitude within a few steps.</summary>
+        internal const int LevelNorms = 20;
+
+        /// <summary>Losses whose median is compared with the best such median so far (the loss trend).</summary>
+        internal const int TrendLosses = 20;
+
+        /// <summary>A snapshot is taken only while the recent loss median is within this multiple of the best.</summary>
+        internal const double HealthyLossRatio = 1.5;
 
         /// <summary>Losses the spike test judges against (as OLMo-core's SkipStep: a rolling window, at least 20 seen).</summary>
         internal const int LossWindow = 50;
@@ -31,13 +39,19 @@ namespace GradLint.Engine
         private readonly RollingWindow recentNorms = new RollingWindow(RecentNorms);
         private RollingWindow levelNorms = new RollingWindow(LevelNorms);
         private byte[]? levelAtSnapshot;
+        private double bestTrendAtSnapshot = double.PositiveInfinity;
         private readonly RollingWindow losses = new RollingWindow(LossWindow);
+        private readonly RollingWindow trend = new RollingWindow(TrendLosses);
+        private double bestTrend = double.PositiveInfinity;
         private int spikesInARow;
 
         public DivergenceMonitor(RepairOptions options) => this.options = options;
 
-        /// <summary>The longer-term norm level (NaN until enough norms were seen).</summary>
-        public double LevelNorm => levelNorms.Count >= RecentNorms ? levelNorms.Median : double.NaN;
+        /// <summary>The norm level (NaN until enough norms were seen).</summary>
+        public double LevelNorm => levelNorms.Count >= LevelNorms / 2 ? levelNorms.Median : double.NaN;
+
+        /// <summary>The lowest median of <see cref="TrendLosses"/> consecutive positive losses so far (∞ before).</summary>
+        public double BestLossLevel => bestTrend;
 
         public int NonFiniteStreak { get; private set; }
 
@@ -61,14 +75,41 @@ namespace GradLint.Engine
         public bool NormsRanAway =>
             recentNorms.Count == RecentNorms && LevelNorm > 0 && recentNorms.Median >= options.RunawayRatio * LevelNorm;
 
-        /// <summary>Norms are near their level: the weights may be kept as known-good.</summary>
-        public bool NormsHealthy =>
-            double.IsNaN(LevelNorm) || recentNorms.Count == 0 || recentNorms.Median <= HealthyRatio * LevelNorm;
+        /// <summary>Norms are near their level and the loss near its best: the weights may be kept as known-good.</summary>
+        public bool Healthy =>
+            (double.IsNaN(LevelNorm) || recentNorms.Count == 0 || recentNorms.Median <= HealthyRatio * LevelNorm)
+            && (trend.Count < TrendLosses || trend.Median <= HealthyLossRatio * bestTrend);
+
+        /// <summary>
+        /// The loss trend: the median of the last <see cref="TrendLosses"/> losses is
+        /// <see cref="RepairOptions.LossRiseRatio"/> times the best such median or more — training got
+        /// several times worse than it was and stayed there (a slow divergence no single step shows).
+        /// Positive losses only.
+        /// </summary>
+        public bool LossRose =>
+            trend.Count == TrendLosses && trend.Median >= options.LossRiseRatio * bestTrend;
+
+        /// <summary>Records a finite loss of a step that was not a spike.</summary>
+        public void Loss(double loss)
+        {
+            if (!(loss > 0))
+            {
+                trend.Clear();   // a loss that can be negative has no ratio to judge
+                bestTrend = double.PositiveInfinity;
+                return;
+            }
+
+            trend.Add(loss);
+            if (trend.Count == TrendLosses)
+            {
+                bestTrend = Math.Min(bestTrend, trend.Median);
+            }
+        }
 
         /// <summary>
         /// Judges a finite loss against the recent ones by a robust z-score (median and MAD), in log space
         /// when the losses are positive (a loss's spread grows with its size, and the spikes that matter
-        /// are jumps by a factor — ORIGIN's 7,000 → 1,000,000), else in linear space: a spike when it lies
+        /// are jumps by a factor — a loss of 7,000 jumping to 1,000,000), else in linear space: a spike when it lies
         /// more than <see cref="RepairOptions.LossSpikeThreshold"/> robust standard deviations above the
         /// median and, for positive losses, at least <see cref="MinSpikeRatio"/> times the median. A spike
         /// does not enter the window. Returns true for a spike.
@@ -108,14 +149,17 @@ namespace GradLint.Engine
             }
 
             levelAtSnapshot = stream.ToArray();
+            bestTrendAtSnapshot = bestTrend;
         }
 
-        /// <summary>After a repair: the weights are back at the snapshot, and so is the level; recent evidence is void.</summary>
+        /// <summary>After a repair: the weights are back at the snapshot, and so are the norm level and the best loss level; recent evidence is void.</summary>
         public void Repaired()
         {
             NonFiniteStreak = 0;
             spikesInARow = 0;
             recentNorms.Clear();
+            trend.Clear();
+            bestTrend = bestTrendAtSnapshot;
             levelNorms = new RollingWindow(LevelNorms);
             if (levelAtSnapshot is not null)
             {
@@ -142,6 +186,8 @@ namespace GradLint.Engine
             recentNorms.Save(writer);
             levelNorms.Save(writer);
             losses.Save(writer);
+            trend.Save(writer);
+            writer.Write(bestTrend);
         }
 
         public void Load(BinaryReader reader)
@@ -151,7 +197,10 @@ namespace GradLint.Engine
             recentNorms.Load(reader);
             levelNorms.Load(reader);
             losses.Load(reader);
+            trend.Load(reader);
+            bestTrend = reader.ReadDouble();
             levelAtSnapshot = null;
+            bestTrendAtSnapshot = bestTrend;
         }
     }
 }

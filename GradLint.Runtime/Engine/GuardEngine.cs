@@ -41,7 +41,7 @@ namespace GradLint.Engine
         private Tensor? lastPerParameterNorms;   // kept after a clipped step, for FindCulprit
         private IReadOnlyList<string>? lastNames;
         private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs;
-        private int consecutiveSkips, healthyRun, repairsInRow;
+        private int consecutiveSkips, cleanSteps, repairsInRow;
 
         public GuardEngine(optim.Optimizer inner, GuardOptions options, nn.Module? model, GradientProbe? probe)
         {
@@ -141,11 +141,21 @@ namespace GradLint.Engine
             }
 
             monitor.Finite(normBefore);
+            if (loss is not null)
+            {
+                monitor.Loss(lossValue);
+            }
+
             consecutiveSkips = 0;
             culpritsInSkipRun.Clear();
             if (options.Repair.Enabled && monitor.NormsRanAway)
             {
                 return Repair(batch, normBefore, lossValue, CulpritOf(perParameter, batch), "gradient norms ran away");
+            }
+
+            if (options.Repair.Enabled && monitor.LossRose)
+            {
+                return Repair(batch, normBefore, lossValue, null, $"the loss rose to {options.Repair.LossRiseRatio}x its best level ({monitor.BestLossLevel:G4})");
             }
 
             var outcome = policy.Apply(batch, normBefore, prepared);
@@ -233,7 +243,7 @@ namespace GradLint.Engine
 
             batch.Zero();
             monitor.NonFinite();
-            healthyRun = 0;
+            cleanSteps = 0;
             consecutiveSkips++;
             if (culprit is not null)
             {
@@ -262,7 +272,7 @@ namespace GradLint.Engine
         {
             lossSpikes++;
             batch.Zero();
-            healthyRun = 0;
+            cleanSteps = 0;
             if (options.Repair.Enabled && monitor.RepeatedSpike())
             {
                 return Repair(batch, normBefore, lossValue, null, $"the loss spiked on {DivergenceMonitor.SpikesInARow} steps in a row (now {lossValue:G4})");
@@ -295,23 +305,26 @@ namespace GradLint.Engine
 
             backoff.BackOff(options.Repair.BackoffFactor, options.Repair.RecoverySteps);
             monitor.Repaired();
-            healthyRun = 0;
+            cleanSteps = 0;
             consecutiveSkips = 0;
             culpritsInSkipRun.Clear();
             Publish(Report(normBefore, 0, double.NaN, GuardIntervention.Repaired, SkipReason.Divergence, culprit, lossValue, snapshot.Step), why);
             return StepDecision.Skip;
         }
 
+        // A snapshot is due after SnapshotInterval clean steps (no skip, spike or repair among them) and
+        // is taken at the first one that is healthy: norms near their level, the loss near its best.
+        // A noisy run need not be healthy on every step to get a snapshot; a developing divergence never is.
         private void AfterFiniteStep(IReadOnlyList<Parameter> parameters)
         {
-            if (!monitor.NormsHealthy)
+            cleanSteps++;
+            if (!monitor.Healthy)
             {
-                healthyRun = 0;
                 return;
             }
 
             backoff.Recover();
-            if (++healthyRun >= options.Repair.SnapshotInterval)
+            if (cleanSteps >= options.Repair.SnapshotInterval)
             {
                 TakeSnapshot(parameters);
             }
@@ -322,7 +335,7 @@ namespace GradLint.Engine
             snapshot?.Dispose();
             snapshot = TrainingSnapshot.Take(steps, parameters, model, inner, SavePolicy(), options.Repair.Location);
             monitor.Snapshot();
-            healthyRun = 0;
+            cleanSteps = 0;
             repairsInRow = 0;
         }
 
@@ -421,7 +434,7 @@ namespace GradLint.Engine
             writer.Write(lossSpikes);
             writer.Write(repairs);
             writer.Write(consecutiveSkips);
-            writer.Write(healthyRun);
+            writer.Write(cleanSteps);
             policy.Save(writer);
             monitor.Save(writer);
             backoff.Save(writer);
@@ -448,7 +461,7 @@ namespace GradLint.Engine
             lossSpikes = reader.ReadInt64();
             repairs = reader.ReadInt64();
             consecutiveSkips = reader.ReadInt32();
-            healthyRun = reader.ReadInt32();
+            cleanSteps = reader.ReadInt32();
             policy.Load(reader);
             monitor.Load(reader);
             backoff.Load(reader);

@@ -27,7 +27,7 @@ namespace GradLint.Policies
         /// <summary>
         /// The limit for a history of <paramref name="count"/> values with median <paramref name="median"/>:
         /// factor × (1 + <see cref="EarlySlack"/> / count) × median — 5× the factor after one step, within
-        /// 4% of it after 100. A short history is a poor estimate of the scale (early norms often
+        /// 8% of it after 50. A short history is a poor estimate of the scale (early norms often
         /// rise several-fold), so it is trusted less; a spike is still cut to a few times the norms so far.
         /// </summary>
         internal static double Limit(double factor, double median, int count) =>

@@ -36,6 +36,23 @@ namespace GradLint.Tests.Demo
         }
 
         [Fact]
+        public void With_the_learning_rate_ten_times_too_high_the_guard_repairs_and_ends_finite_where_training_unprotected_does_not()
+        {
+            var text = new StringWriter();
+            var runs = RuntimePart.RunTooHighLearningRate(new DemoOptions(150, 1, "unused.png", Plot: false), text);
+
+            var unprotected = runs.Single(r => r.Protection == Protection.Unprotected);
+            var guard = runs.Single(r => r.Protection == Protection.GradLintGuard);
+            Assert.True(unprotected.NonFiniteSteps > 0);
+            Assert.Equal(0, guard.NonFiniteSteps);
+            Assert.True(double.IsFinite(guard.HeldOutLoss) && guard.HeldOutLoss < 0.5, $"held-out {guard.HeldOutLoss}");
+            Assert.True(guard.RepairedSteps >= 1);
+            Assert.Equal(guard.RepairedSteps, guard.Repairs.Count);
+            Assert.Contains("divergence; restored step", text.ToString());
+            Assert.Contains("repaired", RuntimePart.Table(runs));
+        }
+
+        [Fact]
         public void Runs_of_one_seed_see_the_same_batches_and_initial_weights()
         {
             var a = RunOnce(7, Protection.Unprotected, 5);

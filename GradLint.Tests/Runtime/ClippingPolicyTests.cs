@@ -62,7 +62,7 @@ namespace GradLint.Tests.Runtime
         [Fact]
         public void Policy_settings_read_as_written_and_bad_ones_say_what_is_allowed()
         {
-            Assert.Equal("Adaptive(factor=3, window=100, maxNorm=none)", ClippingPolicy.Adaptive().ToString());
+            Assert.Equal("Adaptive(factor=3, window=50, maxNorm=none)", ClippingPolicy.Adaptive().ToString());
             Assert.Equal("ZClip(alpha=0.97, z=2.5, warmup=25, maxNorm=1)", ClippingPolicy.ZClip(maxNorm: 1).ToString());
             Assert.Contains("> 1", Assert.Throws<ArgumentOutOfRangeException>(() => ClippingPolicy.Adaptive(factor: 1)).Message);
             Assert.Contains("at least 1", Assert.Throws<ArgumentOutOfRangeException>(() => ClippingPolicy.Adaptive(window: 0)).Message);

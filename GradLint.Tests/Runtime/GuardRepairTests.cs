@@ -158,6 +158,33 @@ namespace GradLint.Tests.Runtime
         }
 
         [Fact]
+        public void A_loss_that_creeps_to_three_times_its_best_level_is_repaired_and_the_best_level_rolls_back_with_the_snapshot()
+        {
+            var p = new Parameter(zeros(1));
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { SnapshotInterval = 1000 } };
+            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+            var repairs = new List<long>();
+            void Step(double loss)
+            {
+                SetGrad(p, 0.1f);
+                guard.step(tensor(loss));
+                if (guard.LastReport!.Repaired) repairs.Add(guard.LastReport.Step);
+            }
+
+            for (int i = 0; i < 40; i++) Step(1.0 - 0.02 * i);                 // learns: 1.0 → 0.22
+            for (int i = 0; i < 60 && repairs.Count == 0; i++) Step(0.22 * Math.Pow(1.04, i));   // creeps up 4% a step, never a spike
+            Assert.Single(repairs);
+            Assert.Equal(SkipReason.Divergence, guard.LastReport!.SkipReason);
+            Assert.Equal(1, guard.LastReport.RestoredStep);
+            Assert.Equal(0, guard.Statistics.LossSpikes);
+
+            // Back at step 1's weights the loss is step 1's again (1.0): not "3x worse than the best",
+            // because the best level went back to what it was when the snapshot was taken.
+            for (int i = 0; i < 40; i++) Step(1.0);
+            Assert.Single(repairs);
+        }
+
+        [Fact]
         public void Gradient_norms_that_run_away_from_their_level_are_repaired_but_slow_natural_growth_is_not()
         {
             static GuardStatistics Run(Func<int, float> norm)

@@ -59,6 +59,8 @@ namespace GradLint.Stability
                 Console.WriteLine(GoalSummary(results, name));
             }
 
+            Console.WriteLine(GoalCounts(results, protections));
+
             Console.WriteLine($"Suite: {scenarios.Count} scenarios × {protections.Count} protections × {seeds} seeds = {results.Count} runs in {watch.Elapsed.TotalSeconds:F0} s.");
             if (plotPath is not null)
             {
@@ -103,6 +105,21 @@ namespace GradLint.Stability
             foreach (var miss in verdicts.Where(v => !v.Met))
             {
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  missed: {miss.Scenario} seed {miss.Seed}: {Number(miss.HeldOut)} (best clip {Number(miss.BestClip)}, plain {Number(miss.Plain)})"));
+            }
+
+            return text.ToString();
+        }
+
+        /// <summary>One line per protection: how many scenario-seeds meet each goal (the same yardstick for every protection).</summary>
+        public static string GoalCounts(IReadOnlyList<RunResult> results, IReadOnlyList<Protection> protections)
+        {
+            var text = new StringBuilder();
+            text.AppendLine("| protection | finite | within 1.25x of best clip | within 1.25x of plain (when plain does not explode) | better than clip 1 | all goals |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var protection in protections)
+            {
+                var v = Goals.Judge(results, protection.Name).ToList();
+                text.AppendLine($"| {protection.Name} | {v.Count(x => x.Finite)}/{v.Count} | {v.Count(x => x.NearBestClip)}/{v.Count} | {v.Count(x => x.NearPlain)}/{v.Count} | {v.Count(x => x.BeatsClip1)}/{v.Count} | {v.Count(x => x.Met)}/{v.Count} |");
             }
 
             return text.ToString();

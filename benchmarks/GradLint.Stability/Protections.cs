@@ -32,7 +32,7 @@ namespace GradLint.Stability
     }
 
     /// <summary>One run's outcome.</summary>
-    public sealed record RunResult(string Scenario, int Seed, string Protection, double HeldOut, int NonFiniteSteps, long Clipped, long Skipped, long Repairs, double Milliseconds, string? Failure, double[] Loss)
+    public sealed record RunResult(string Scenario, int Seed, string Protection, double HeldOut, int NonFiniteSteps, long Clipped, long Skipped, long Repairs, double Milliseconds, string? Failure, double[] Loss, double[] Norms)
     {
         public bool Finite => double.IsFinite(HeldOut) && Failure is null;
     }
@@ -55,6 +55,7 @@ namespace GradLint.Stability
             }
 
             var losses = new double[task.Steps];
+            var norms = new double[task.Steps];
             int nonFinite = 0;
             long clipped = 0;
             string? failure = null;
@@ -70,7 +71,8 @@ namespace GradLint.Stability
                 {
                     if (protection.ClipMaxNorm is double maxNorm)
                     {
-                        if (nn.utils.clip_grad_norm_(model.parameters(), maxNorm) > maxNorm) clipped++;
+                        norms[step - 1] = nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
+                        if (norms[step - 1] > maxNorm) clipped++;
                         optimizer.step();
                     }
                     else if (guard is not null && protection.PassLoss)
@@ -81,6 +83,8 @@ namespace GradLint.Stability
                     {
                         stepper.step();
                     }
+
+                    if (guard?.LastReport is { } report) norms[step - 1] = report.NormBefore;
                 }
                 catch (GradientGuardException e)
                 {
@@ -103,7 +107,7 @@ namespace GradLint.Stability
 
             var stats = guard?.Statistics;
             var result = new RunResult(scenario.Name, task.Seed, protection.Name, heldOut, nonFinite,
-                stats?.ClippedSteps ?? clipped, stats?.SkippedSteps ?? 0, stats?.Repairs ?? 0, watch.Elapsed.TotalMilliseconds, failure, losses);
+                stats?.ClippedSteps ?? clipped, stats?.SkippedSteps ?? 0, stats?.Repairs ?? 0, watch.Elapsed.TotalMilliseconds, failure, losses, norms);
             (guard ?? optimizer).Dispose();
             return result;
         }

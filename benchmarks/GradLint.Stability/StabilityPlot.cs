@@ -17,9 +17,10 @@ namespace GradLint.Stability
         public static void Save(IReadOnlyList<RunResult> results, IReadOnlyList<Scenario> scenarios, string path)
         {
             var plot = new Plot();
-            plot.Title("Held-out loss after training (median of seeds; log scale; non-finite drawn at the top)");
+            plot.Title("Held-out loss after training (median of seeds; log scale; non-finite or given up drawn on the top line)");
             plot.YLabel("held-out loss (log10)");
-            var ceiling = Math.Log10(results.Where(r => r.Finite && r.HeldOut > 0).Select(r => r.HeldOut).DefaultIfEmpty(1).Max()) + 1;
+            var plotted = Series.Select(s => s.Protection).ToHashSet();
+            var ceiling = Math.Ceiling(Math.Log10(results.Where(r => plotted.Contains(r.Protection) && r.Finite && r.HeldOut > 0).Select(r => r.HeldOut).DefaultIfEmpty(1).Max())) + 1;
             foreach (var (protection, color, shape) in Series)
             {
                 var xs = new List<double>();

@@ -10,7 +10,8 @@ namespace GradLint.Demo
         public const string DefaultOutput = "gradlint-demo.png";
 
         public static string Help { get; } = $"""
-            GradLint demo: static findings and fixes, then one model trained three ways.
+            GradLint demo: static findings and fixes, then one model trained three ways, and again
+            with a learning rate ten times too high, where the guard repairs.
 
             Usage: dotnet run --project samples/GradLint.Demo [-- options]
 

@@ -45,6 +45,7 @@ namespace GradLint.Demo
                 {
                     Mark(plot, run, values, StepOutcome.Clipped, MarkerShape.FilledTriangleDown, Colors.DarkOrange, "guard clipped");
                     Mark(plot, run, values, StepOutcome.Skipped, MarkerShape.Eks, Colors.Black, "guard skipped");
+                    Mark(plot, run, values, StepOutcome.Repaired, MarkerShape.FilledSquare, Colors.Purple, "guard repaired");
                 }
             }
 

@@ -6,7 +6,8 @@ namespace GradLint.Demo
     /// <summary>
     /// README's first command: what GradLint does, in under two minutes on a 2-core CPU.
     /// 1. static findings and fixes on a bundled risky training file; 2. one model trained three
-    /// ways on a task whose gradients really explode; 3. a plot of the three runs.
+    /// ways on a task whose gradients really explode, and again with a learning rate ten times too
+    /// high, where the guard repairs; 3. a plot of the three runs.
     /// </summary>
     public static class Program
     {
@@ -32,6 +33,9 @@ namespace GradLint.Demo
 
             Heading("2. Runtime: one model, trained three ways");
             var runs = RuntimePart.Run(options, Console.Out);
+
+            Heading("2b. Runtime: the learning rate ten times too high — repair");
+            RuntimePart.RunTooHighLearningRate(options, Console.Out);
 
             if (options.Plot)
             {

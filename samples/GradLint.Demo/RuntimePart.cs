@@ -49,11 +49,47 @@ namespace GradLint.Demo
             return runs;
         }
 
+        /// <summary>
+        /// Part 2b: the same task with a learning rate ten times too high. Clipping bounds each step but
+        /// cannot make the rate right; the guard detects the divergence, restores its last known-good
+        /// snapshot and backs the rate off.
+        /// </summary>
+        public static IReadOnlyList<RunResult> RunTooHighLearningRate(DemoOptions options, TextWriter output)
+        {
+            var rate = TrainingTask.LearningRate * TooHighFactor;
+            output.WriteLine($"The same task with SGD lr {rate} ({TooHighFactor}x too high), {options.Steps} steps per run:");
+            var runs = new List<RunResult>();
+            foreach (var protection in Enum.GetValues<Protection>())
+            {
+                using var task = new TrainingTask(options.Seed);
+                runs.Add(TrainingRunner.Run(task, protection, options.Steps, learningRate: rate));
+            }
+
+            output.WriteLine();
+            output.Write(Table(runs));
+            var guard = runs.Single(r => r.Protection == Protection.GradLintGuard);
+            output.WriteLine();
+            output.WriteLine(guard.Repairs.Count == 0 ? "  The guard did not need to repair." : "  The guard's repairs (restore the last known-good snapshot, halve the learning rate, let it climb back half-way):");
+            foreach (var line in guard.Repairs)
+            {
+                output.WriteLine("    " + line);
+            }
+
+            foreach (var run in runs.Where(r => r.StoppedBecause is not null))
+            {
+                output.WriteLine($"  {run.Name} stopped: {run.StoppedBecause}");
+            }
+
+            return runs;
+        }
+
+        public const int TooHighFactor = 10;
+
         public static string Table(IReadOnlyList<RunResult> runs)
         {
             var baseline = runs[0].Elapsed.TotalSeconds;
             return ConsoleTable.Format(
-                new[] { "run", "final loss (held-out)", "best loss", "non-finite steps", "clipped", "skipped", "worst step (grad norm)", "culprit", "ms/step", "time" },
+                new[] { "run", "final loss (held-out)", "best loss", "non-finite steps", "clipped", "skipped", "repaired", "worst step (grad norm)", "culprit", "ms/step", "time" },
                 runs.Select(r => new[]
                 {
                     r.Name,
@@ -62,6 +98,7 @@ namespace GradLint.Demo
                     r.NonFiniteSteps.ToString(CultureInfo.InvariantCulture),
                     r.Protection == Protection.Unprotected ? "-" : r.ClippedSteps.ToString(CultureInfo.InvariantCulture),
                     r.Protection == Protection.GradLintGuard ? r.SkippedSteps.ToString(CultureInfo.InvariantCulture) : "-",
+                    r.Protection == Protection.GradLintGuard ? r.RepairedSteps.ToString(CultureInfo.InvariantCulture) : "-",
                     $"{r.WorstStep} ({Number(r.WorstNorm)})",
                     r.Culprit,
                     (r.Elapsed.TotalMilliseconds / r.Loss.Length).ToString("F2", CultureInfo.InvariantCulture),

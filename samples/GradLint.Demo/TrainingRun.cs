@@ -23,6 +23,7 @@ namespace GradLint.Demo
         Plain,
         Clipped,
         Skipped,
+        Repaired,
     }
 
     /// <summary>The record of one training run: per-step series and the summary the table shows.</summary>
@@ -37,7 +38,8 @@ namespace GradLint.Demo
         string Culprit,
         TimeSpan Elapsed,
         string? StoppedBecause,
-        IReadOnlyList<LayerGradient> WorstStepLayers)
+        IReadOnlyList<LayerGradient> WorstStepLayers,
+        IReadOnlyList<string> Repairs)
     {
         public string Name => TrainingRunner.Name(Protection);
 
@@ -49,6 +51,8 @@ namespace GradLint.Demo
 
         public int SkippedSteps => Outcomes.Count(o => o == StepOutcome.Skipped);
 
+        public int RepairedSteps => Outcomes.Count(o => o == StepOutcome.Repaired);
+
         /// <summary>The first step whose loss was not finite (1-based), or null.</summary>
         public int? FirstNonFiniteStep => Array.FindIndex(Loss, l => !double.IsFinite(l)) is var i and >= 0 ? i + 1 : null;
     }
@@ -58,7 +62,8 @@ namespace GradLint.Demo
     {
         public const double ClipMaxNorm = 1.0;
 
-        public static RunResult Run(TrainingTask task, Protection protection, int steps, Action<string>? progress = null)
+        /// <param name="learningRate">The SGD learning rate; the task's own by default.</param>
+        public static RunResult Run(TrainingTask task, Protection protection, int steps, Action<string>? progress = null, double learningRate = TrainingTask.LearningRate)
         {
             ArgumentNullException.ThrowIfNull(task);
             if (steps < 1)
@@ -67,9 +72,17 @@ namespace GradLint.Demo
             }
 
             var model = task.CreateModel();
-            var sgd = optim.SGD(model.parameters(), TrainingTask.LearningRate, momentum: TrainingTask.Momentum);
+            var sgd = optim.SGD(model.parameters(), learningRate, momentum: TrainingTask.Momentum);
             var guard = protection == Protection.GradLintGuard ? sgd.WithGradientGuard(new GuardOptions { ProbeLayers = true }, model) : null;
-            optim.Optimizer optimizer = guard ?? (optim.Optimizer)sgd;
+            var repairs = new List<string>();
+            if (guard is not null)
+            {
+                guard.Intervention += (_, report) =>
+                {
+                    if (report.Repaired) repairs.Add(report.ToString());
+                };
+            }
+
 
             var loss = new double[steps];
             var norms = new double[steps];
@@ -88,7 +101,7 @@ namespace GradLint.Demo
                 {
                     using var scope = NewDisposeScope();
                     var (inputs, targets) = task.NextBatch();
-                    optimizer.zero_grad();
+                    if (guard is not null) guard.zero_grad(); else sgd.zero_grad();
                     var batchLoss = nn.functional.mse_loss(model.call(inputs), targets);
                     batchLoss.backward();
 
@@ -108,11 +121,19 @@ namespace GradLint.Demo
                         norm = double.NaN;   // the guard measures it in step()
                     }
 
-                    optimizer.step();
+                    if (guard is not null)
+                    {
+                        guard.step(batchLoss);   // the loss lets the guard see spikes and a slow divergence
+                    }
+                    else
+                    {
+                        sgd.step();
+                    }
+
                     if (guard?.LastReport is { } report)
                     {
                         norm = report.NormBefore;
-                        outcomes[step - 1] = report.StepSkipped ? StepOutcome.Skipped : report.Clipped ? StepOutcome.Clipped : StepOutcome.Plain;
+                        outcomes[step - 1] = report.Repaired ? StepOutcome.Repaired : report.StepSkipped ? StepOutcome.Skipped : report.Clipped ? StepOutcome.Clipped : StepOutcome.Plain;
                     }
 
                     loss[step - 1] = batchLoss.item<float>();   // host read: the plot's loss series
@@ -155,9 +176,9 @@ namespace GradLint.Demo
                 heldOut = nn.functional.mse_loss(model.call(inputs), targets).item<float>();
             }
 
-            optimizer.Dispose();   // the guard disposes its inner optimizer and its probe
+            (guard ?? (optim.Optimizer)sgd).Dispose();   // the guard disposes its inner optimizer and its probe
             model.Dispose();
-            return new RunResult(protection, loss, norms, outcomes, heldOut, worstStep, worstNorm, culprit, watch.Elapsed, stopped, worstLayers);
+            return new RunResult(protection, loss, norms, outcomes, heldOut, worstStep, worstNorm, culprit, watch.Elapsed, stopped, worstLayers, repairs);
         }
 
         public static string Name(Protection protection) => protection switch
