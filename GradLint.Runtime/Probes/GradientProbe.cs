@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Collections.Concurrent;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using GradLint.Probes;
 using TorchSharp;
@@ -19,6 +21,7 @@ namespace GradLint
     public sealed class GradientProbe : IDisposable
     {
         private static readonly ConditionalWeakTable<nn.Module, GradientProbe> Attached = new ConditionalWeakTable<nn.Module, GradientProbe>();
+        private static readonly ConcurrentDictionary<Type, PropertyInfo?> InPlaceProperty = new ConcurrentDictionary<Type, PropertyInfo?>();
 
         private readonly nn.Module model;
         private readonly ProbeOptions options;
@@ -26,6 +29,11 @@ namespace GradLint
         private readonly List<string> moduleNames = new List<string>();
         private readonly Dictionary<string, int> callsThisForward = new Dictionary<string, int>();
         private readonly List<Record> records = new List<Record>();
+
+        // The tensors this probe handed out in forward passes (weakly held): an in-place module about to
+        // modify one of them gets a copy instead, since autograd forbids in-place changes of a view made
+        // inside a custom Function.
+        private readonly ConditionalWeakTable<Tensor, object> probeOutputs = new ConditionalWeakTable<Tensor, object>();
         private readonly object gate = new object();
         private long generation;
         private long recordsGeneration = -1;
@@ -43,8 +51,17 @@ namespace GradLint
                 if (module is nn.Module<Tensor, Tensor> typed)
                 {
                     var moduleName = name;
-                    var hook = typed.register_forward_hook((_, _, output) => OnForward(moduleName, output));
-                    removeHooks.Add(hook.remove);
+                    if (InPlaceFlag(typed) is PropertyInfo inPlace)
+                    {
+                        var pre = typed.register_forward_pre_hook((m, input) => CopyIfInPlaceOnProbeOutput(m, inPlace, input));
+                        removeHooks.Add(pre.remove);
+                    }
+
+                    if (options.Include?.Invoke(name, module) ?? true)
+                    {
+                        var hook = typed.register_forward_hook((_, _, output) => OnForward(moduleName, output));
+                        removeHooks.Add(hook.remove);
+                    }
                 }
             }
         }
@@ -151,6 +168,24 @@ namespace GradLint
             }
         }
 
+        // Modules such as ReLU(inplace: true) and Dropout(inplace: true) carry a public bool `inplace`.
+        private static PropertyInfo? InPlaceFlag(nn.Module module) =>
+            InPlaceProperty.GetOrAdd(module.GetType(), type =>
+            {
+                var property = type.GetProperty("inplace", BindingFlags.Public | BindingFlags.Instance);
+                return property is { PropertyType: var t, CanRead: true } && t == typeof(bool) ? property : null;
+            });
+
+        private Tensor CopyIfInPlaceOnProbeOutput(nn.Module module, PropertyInfo inPlace, Tensor input)
+        {
+            if (disposed || !(bool)inPlace.GetValue(module)! || !probeOutputs.TryGetValue(input, out _))
+            {
+                return input;
+            }
+
+            return input.clone();   // one copy, only where an in-place module meets a probe output
+        }
+
         private Tensor OnForward(string name, Tensor output)
         {
             if (disposed || !output.requires_grad)
@@ -174,11 +209,18 @@ namespace GradLint
                 callsThisForward[name] = call + 1;
             }
 
-            return ProbeFunction.apply(output, new ProbeSlot(this, name, call, current));
+            var probed = ProbeFunction.apply(output, new ProbeSlot(this, name, call, current));
+            probeOutputs.AddOrUpdate(probed, name);
+            return probed;
         }
 
         internal Tensor OnBackward(ProbeSlot slot, Tensor grad)
         {
+            if (disposed)
+            {
+                return grad;   // a graph built before Dispose(): pass through, record and rescale nothing
+            }
+
             // Tensors kept across the step are detached from the caller's dispose scope and owned here.
             Tensor norm, rescaled;
             Tensor result = grad;

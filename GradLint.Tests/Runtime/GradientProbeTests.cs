@@ -224,6 +224,70 @@ namespace GradLint.Tests.Runtime
             Assert.False(probe.LastBackward.Single().IsFinite);   // the record keeps the raw, non-finite norm
         }
 
+        private static nn.Module<Tensor, Tensor> InPlaceNet() => nn.Sequential(
+            ("fc1", nn.Linear(4, 16)), ("relu1", nn.ReLU(inplace: true)),
+            ("fc2", nn.Linear(16, 16)), ("act2", nn.LeakyReLU(0.1, inplace: true)),
+            ("out", nn.Linear(16, 1)));
+
+        [Fact]
+        public void Probes_work_with_in_place_activations_and_leave_the_gradients_unchanged()
+        {
+            var (x, y) = Data();
+            manual_seed(21);
+            var plain = InPlaceNet();
+            nn.functional.mse_loss(plain.call(x), y).backward();
+
+            manual_seed(21);
+            var model = InPlaceNet();
+            using var probe = GradientProbe.Attach(model);
+            nn.functional.mse_loss(model.call(x), y).backward();   // threw "a view ... modified inplace" before
+
+            foreach (var (a, b) in plain.parameters().Zip(model.parameters()))
+            {
+                using var ga = a.grad!;
+                using var gb = b.grad!;
+                Assert.True(ga.allclose(gb, rtol: 1e-6, atol: 1e-7));
+            }
+
+            Assert.Equal(new[] { "out", "act2", "fc2", "relu1", "fc1" }, probe.LastBackward.Select(l => l.Name));
+        }
+
+        [Fact]
+        public void A_graph_built_before_Dispose_neither_records_nor_rescales()
+        {
+            var (x, y) = Data();
+            manual_seed(3);
+            var plain = WithBlowUp();
+            nn.functional.mse_loss(plain.call(x), y).backward();
+
+            manual_seed(3);
+            var model = WithBlowUp();
+            var probe = GradientProbe.Attach(model, new ProbeOptions { MaxOutputGradNorm = 1e-3 });
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            probe.Dispose();
+            loss.backward();
+
+            Assert.Empty(probe.LastBackward);
+            foreach (var (a, b) in plain.parameters().Zip(model.parameters()))
+            {
+                using var ga = a.grad!;
+                using var gb = b.grad!;
+                Assert.True(ga.isfinite().all().item<bool>() == gb.isfinite().all().item<bool>());
+                Assert.True(ga.nan_to_num().allclose(gb.nan_to_num(), rtol: 1e-6, atol: 1e-7), "the disposed probe still changed the gradients");
+            }
+        }
+
+        [Fact]
+        public void Include_limits_the_probe_to_the_chosen_modules()
+        {
+            var (x, y) = Data();
+            manual_seed(21);
+            var model = InPlaceNet();
+            using var probe = GradientProbe.Attach(model, new ProbeOptions { Include = (_, m) => m.parameters(recurse: false).Any() });
+            nn.functional.mse_loss(model.call(x), y).backward();
+            Assert.Equal(new[] { "out", "fc2", "fc1" }, probe.LastBackward.Select(l => l.Name));
+        }
+
         [Fact]
         public void Records_nested_modules_reused_modules_with_call_indices_and_frozen_layers()
         {

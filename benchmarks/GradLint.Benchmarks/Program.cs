@@ -19,6 +19,13 @@ namespace GradLint.Benchmarks
                 return;
             }
 
+            if (args.Length > 0 && args[0] == "--probe-memory")
+            {
+                ProbeMemory.Run();
+                return;
+            }
+
+
             var job = Job.Default
                 .WithToolchain(InProcessEmitToolchain.Instance)
                 .WithLaunchCount(1)
