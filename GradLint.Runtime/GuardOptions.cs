@@ -77,6 +77,15 @@ namespace GradLint
         }
 
         /// <summary>
+        /// Dynamic loss scaling for fp16 training (TorchSharp has no GradScaler): null (default) is off.
+        /// With it, back-propagate <c>guard.ScaleLoss(loss)</c> instead of <c>loss</c>; the guard divides the
+        /// gradients by the scale before it measures or clips them, skips a step whose gradients overflow
+        /// and halves the scale, and doubles it after a run of good steps — PyTorch's
+        /// <c>torch.cuda.amp.GradScaler</c> defaults.
+        /// </summary>
+        public LossScalingOptions? LossScaling { get; set; }
+
+        /// <summary>
         /// Where the guard reports (Microsoft.Extensions.Logging): clipped steps at Debug, skipped steps,
         /// loss spikes and repairs at Warning, a divergence it gives up on at Error, with structured fields
         /// (Step, NormBefore, NormAfter, Limit, Culprit, LearningRateScale). Null: no logging.
@@ -91,6 +100,7 @@ namespace GradLint
             ProbeLayers = ProbeLayers,
             maxConsecutiveSkips = maxConsecutiveSkips,
             Logger = Logger,
+            LossScaling = LossScaling?.Copy(),
         };
     }
 
@@ -198,5 +208,57 @@ namespace GradLint
         }
 
         internal RepairOptions Copy() => (RepairOptions)MemberwiseClone();
+    }
+
+    /// <summary>Dynamic loss scaling settings (<see cref="GuardOptions.LossScaling"/>); the defaults are PyTorch GradScaler's.</summary>
+    public sealed class LossScalingOptions
+    {
+        private double initialScale = 65536;
+        private double growthFactor = 2;
+        private double backoffFactor = 0.5;
+        private int growthInterval = 2000;
+        private double minScale = 1;
+
+        /// <summary>The first scale. Default 65,536 (2^16); finite and &gt; 0.</summary>
+        public double InitialScale
+        {
+            get => initialScale;
+            set => initialScale = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "InitialScale must be a finite number > 0, e.g. 65536.");
+        }
+
+        /// <summary>The scale is multiplied by this after <see cref="GrowthInterval"/> good steps in a row. Default 2; &gt; 1.</summary>
+        public double GrowthFactor
+        {
+            get => growthFactor;
+            set => growthFactor = value > 1 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "GrowthFactor must be a finite number > 1, e.g. 2.");
+        }
+
+        /// <summary>The scale is multiplied by this when a step overflows. Default 0.5; in (0, 1).</summary>
+        public double BackoffFactor
+        {
+            get => backoffFactor;
+            set => backoffFactor = value > 0 && value < 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "BackoffFactor must be in the open interval (0, 1), e.g. 0.5.");
+        }
+
+        /// <summary>Good steps in a row before the scale grows. Default 2,000; ≥ 1.</summary>
+        public int GrowthInterval
+        {
+            get => growthInterval;
+            set => growthInterval = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "GrowthInterval must be at least 1, e.g. 2000.");
+        }
+
+        /// <summary>
+        /// The scale never backs off below this: at the floor, a non-finite gradient is treated as a real
+        /// one (skipped, counted towards a repair, or thrown), not as an overflow — so a NaN from a bug in
+        /// the loss cannot silently drive the scale to zero (PyTorch's GradScaler has no such floor).
+        /// Default 1; finite and &gt; 0.
+        /// </summary>
+        public double MinScale
+        {
+            get => minScale;
+            set => minScale = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MinScale must be a finite number > 0, e.g. 1.");
+        }
+
+        internal LossScalingOptions Copy() => (LossScalingOptions)MemberwiseClone();
     }
 }

@@ -36,6 +36,9 @@ namespace GradLint
 
         /// <summary>A streak of non-finite steps, repeated loss spikes or runaway gradient norms: repaired.</summary>
         Divergence,
+
+        /// <summary>With loss scaling: the scaled gradients overflowed; the scale was backed off.</summary>
+        LossScaleOverflow,
     }
 
     /// <summary>
@@ -45,8 +48,9 @@ namespace GradLint
     /// </summary>
     public sealed class GuardStepReport
     {
-        internal GuardStepReport(long step, double normBefore, double normAfter, double limit, GuardIntervention intervention, SkipReason skipReason, string? culprit, double loss, double learningRateScale, long? restoredStep)
+        internal GuardStepReport(long step, double normBefore, double normAfter, double limit, GuardIntervention intervention, SkipReason skipReason, string? culprit, double loss, double learningRateScale, long? restoredStep, double lossScale = double.NaN)
         {
+            LossScale = lossScale;
             Step = step;
             NormBefore = normBefore;
             NormAfter = normAfter;
@@ -90,6 +94,9 @@ namespace GradLint
         /// <summary>The guard's multiplier on the learning rate for this step (1 until a repair backs it off).</summary>
         public double LearningRateScale { get; }
 
+        /// <summary>With loss scaling: the scale this step's loss was multiplied by (NaN when loss scaling is off).</summary>
+        public double LossScale { get; }
+
         /// <summary>For a repair: the step whose snapshot was restored.</summary>
         public long? RestoredStep { get; }
 
@@ -111,6 +118,7 @@ namespace GradLint
             {
                 GuardIntervention.Repaired => string.Format(c, "step {0}: divergence; restored step {1}, learning rate ×{2:G3}{3}", Step, RestoredStep, LearningRateScale, culprit),
                 GuardIntervention.Skipped when SkipReason == SkipReason.LossSpike => string.Format(c, "step {0}: loss spike ({1:G4}); step skipped", Step, Loss),
+                GuardIntervention.Skipped when SkipReason == SkipReason.LossScaleOverflow => string.Format(c, "step {0}: scaled gradients overflowed at loss scale {1:G4}; step skipped, scale backed off", Step, LossScale),
                 GuardIntervention.Skipped when SkipReason == SkipReason.NonFiniteLoss => string.Format(c, "step {0}: non-finite loss ({1:G4}); step skipped", Step, Loss),
                 GuardIntervention.Skipped => string.Format(c, "step {0}: non-finite gradient (norm {1:G4}){2}; step skipped, gradients zeroed", Step, NormBefore, culprit),
                 GuardIntervention.Clipped => string.Format(c, "step {0}: gradient norm {1:G4} clipped to {2:G4}", Step, NormBefore, NormAfter),
@@ -126,7 +134,8 @@ namespace GradLint
     /// <param name="NonFiniteSteps">Steps whose gradients held NaN or ±Inf.</param>
     /// <param name="LossSpikes">Steps whose loss was judged a spike.</param>
     /// <param name="Repairs">Divergences repaired (snapshot restored, learning rate backed off).</param>
-    public sealed record GuardStatistics(long Steps, long ClippedSteps, long SkippedSteps, long NonFiniteSteps, long LossSpikes = 0, long Repairs = 0);
+    /// <param name="Overflows">With loss scaling: steps skipped because the scaled gradients overflowed.</param>
+    public sealed record GuardStatistics(long Steps, long ClippedSteps, long SkippedSteps, long NonFiniteSteps, long LossSpikes = 0, long Repairs = 0, long Overflows = 0);
 
     /// <summary>Thrown by the guard; catch this to handle every guard failure alike.</summary>
     public abstract class GradientGuardException : Exception

@@ -52,6 +52,22 @@ namespace GradLint
         /// </summary>
         public double LearningRateScale => engine.LearningRateScale;
 
+        /// <summary>The current loss scale (<see cref="GuardOptions.LossScaling"/>); NaN when loss scaling is off.</summary>
+        public double LossScale => engine.LossScale;
+
+        /// <summary>
+        /// The loss multiplied by the current loss scale, to call <c>backward()</c> on — like PyTorch's
+        /// <c>GradScaler.scale(loss)</c>. Returns <paramref name="loss"/> itself when loss scaling is off.
+        /// Compute the loss in float32 (e.g. <c>mse_loss(output.to(float32), target)</c>): a float16 loss
+        /// times 65,536 overflows. Pass the unscaled loss to <c>step(loss)</c>.
+        /// </summary>
+        public Tensor ScaleLoss(Tensor loss)
+        {
+            ThrowIfDisposed();
+            if (loss is null) throw new ArgumentNullException(nameof(loss), "Pass this step's loss tensor.");
+            return engine.ScaleLoss(loss);
+        }
+
         /// <summary>The step whose snapshot a repair would restore (null with repair off or before the first step).</summary>
         public long? SnapshotStep => engine.SnapshotStep;
 
@@ -389,6 +405,11 @@ namespace GradLint
             if (optimizer is GuardedOptimizer)
             {
                 throw new InvalidOperationException("This optimizer is already guarded; wrap the inner optimizer once and change the GuardOptions instead.");
+            }
+
+            if (options?.LossScaling is not null && optimizer is not OptimizerHelper)
+            {
+                throw new ArgumentException($"Loss scaling needs an optimizer that steps once per gradient; {optimizer.GetType().Name} re-evaluates its closure (LBFGS) and would see scaled losses in its line search. Use float32 for LBFGS, or a first-order optimizer with loss scaling.", nameof(options));
             }
 
             if (options?.ProbeLayers == true && model is null)

@@ -34,13 +34,15 @@ namespace GradLint.Engine
         private readonly PolicyState policy;
         private readonly DivergenceMonitor monitor;
         private readonly LearningRateBackoff backoff = new LearningRateBackoff();
+        private readonly LossScaler? scaler;
+        private double stepLossScale = double.NaN;   // the scale this step's loss was multiplied by
         private readonly List<(IntPtr Handle, string Name)> modelParameters = new List<(IntPtr, string)>();
         private readonly HashSet<string> culpritsInSkipRun = new HashSet<string>();
         private List<string>? names;
         private TrainingSnapshot? snapshot;
         private Tensor? lastPerParameterNorms;   // kept after a clipped step, for FindCulprit
         private IReadOnlyList<string>? lastNames;
-        private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs;
+        private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs, overflows;
         private int consecutiveSkips, cleanSteps, repairsInRow;
 
         public GuardEngine(optim.Optimizer inner, GuardOptions options, nn.Module? model, GradientProbe? probe)
@@ -51,6 +53,7 @@ namespace GradLint.Engine
             Probe = probe;
             policy = options.Clipping.CreateState();
             monitor = new DivergenceMonitor(options.Repair);
+            scaler = options.LossScaling is null ? null : new LossScaler(options.LossScaling);
             if (model is not null)
             {
                 foreach (var (name, parameter) in model.named_parameters())
@@ -64,7 +67,13 @@ namespace GradLint.Engine
 
         public GuardStepReport? LastReport { get; private set; }
 
-        public GuardStatistics Statistics => new GuardStatistics(steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs);
+        public GuardStatistics Statistics => new GuardStatistics(steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs, overflows);
+
+        /// <summary>The current loss scale (NaN when loss scaling is off).</summary>
+        public double LossScale => scaler?.Scale ?? double.NaN;
+
+        /// <summary>The loss multiplied by the current scale (the loss itself when loss scaling is off).</summary>
+        public Tensor ScaleLoss(Tensor loss) => scaler is null ? loss : loss * scaler.Scale;
 
         public double LearningRateScale => backoff.Scale;
 
@@ -87,6 +96,7 @@ namespace GradLint.Engine
         public StepDecision Guard(Tensor? loss)
         {
             steps++;
+            stepLossScale = scaler?.Scale ?? double.NaN;
             ReleaseLastCulpritState();
             var parameters = Parameters();
             if (options.Repair.Enabled && snapshot is null)
@@ -100,6 +110,13 @@ namespace GradLint.Engine
             {
                 Publish(Report(double.NaN, 0, double.PositiveInfinity, GuardIntervention.None, SkipReason.None, null, double.NaN));
                 return StepDecision.Run;
+            }
+
+            if (scaler is not null)
+            {
+                // Unscale first, on the device: every later step (norms, policies, the optimizer) sees the
+                // true gradients, and Inf/NaN stay non-finite through the multiplication.
+                batch.Scale(1 / scaler.Scale);
             }
 
             Tensor perParameter;
@@ -124,8 +141,15 @@ namespace GradLint.Engine
 
             if (!double.IsFinite(normBefore))
             {
+                if (scaler is not null && scaler.CanBackOff && (loss is null || double.IsFinite(lossValue)))
+                {
+                    return Overflow(batch, normBefore, lossValue);
+                }
+
                 return NonFinite(batch, perParameter, normBefore, lossValue, SkipReason.NonFiniteGradient);
             }
+
+            scaler?.GoodStep();
 
             if (loss is not null)
             {
@@ -268,6 +292,17 @@ namespace GradLint.Engine
             return StepDecision.Skip;
         }
 
+        private StepDecision Overflow(GradientBatch batch, double normBefore, double lossValue)
+        {
+            // The scaler's business, not a divergence: no culprit search, no streak.
+            batch.Zero();
+            scaler!.Overflow();
+            overflows++;
+            skippedSteps++;
+            Publish(Report(normBefore, 0, double.NaN, GuardIntervention.Skipped, SkipReason.LossScaleOverflow, null, lossValue));
+            return StepDecision.Skip;
+        }
+
         private StepDecision LossSpike(GradientBatch batch, Tensor perParameter, double normBefore, double lossValue)
         {
             lossSpikes++;
@@ -374,7 +409,7 @@ namespace GradLint.Engine
         }
 
         private GuardStepReport Report(double normBefore, double normAfter, double limit, GuardIntervention intervention, SkipReason reason, string? culprit, double loss, long? restoredStep = null) =>
-            new GuardStepReport(steps, normBefore, normAfter, limit, intervention, reason, culprit, loss, backoff.Scale, restoredStep);
+            new GuardStepReport(steps, normBefore, normAfter, limit, intervention, reason, culprit, loss, backoff.Scale, restoredStep, stepLossScale);
 
         private GuardStepReport Publish(GuardStepReport report, string? why = null)
         {
@@ -416,7 +451,7 @@ namespace GradLint.Engine
 
         // ---- State ------------------------------------------------------------------------------
 
-        private const int StateFormatVersion = 2;
+        private const int StateFormatVersion = 3;
 
         /// <summary>
         /// The guard's own state: counters, the policy's statistics (with its settings, checked on load),
@@ -433,11 +468,14 @@ namespace GradLint.Engine
             writer.Write(nonFiniteSteps);
             writer.Write(lossSpikes);
             writer.Write(repairs);
+            writer.Write(overflows);
             writer.Write(consecutiveSkips);
             writer.Write(cleanSteps);
             policy.Save(writer);
             monitor.Save(writer);
             backoff.Save(writer);
+            writer.Write(scaler is not null);
+            scaler?.Save(writer);
         }
 
         public void Load(BinaryReader reader)
@@ -460,11 +498,21 @@ namespace GradLint.Engine
             nonFiniteSteps = reader.ReadInt64();
             lossSpikes = reader.ReadInt64();
             repairs = reader.ReadInt64();
+            overflows = reader.ReadInt64();
             consecutiveSkips = reader.ReadInt32();
             cleanSteps = reader.ReadInt32();
             policy.Load(reader);
             monitor.Load(reader);
             backoff.Load(reader);
+            var savedScaler = reader.ReadBoolean();
+            if (savedScaler != (scaler is not null))
+            {
+                throw new InvalidDataException(savedScaler
+                    ? "The saved guard used loss scaling and this one does not; set GuardOptions.LossScaling to load it."
+                    : "The saved guard did not use loss scaling and this one does; load it into a guard without GuardOptions.LossScaling.");
+            }
+
+            scaler?.Load(reader);
             snapshot?.Dispose();
             snapshot = null;
             repairsInRow = 0;
