@@ -21,7 +21,7 @@ namespace GradLint.Benchmarks
         private List<Parameter> parameters = null!;
         private List<Tensor> savedGrads = null!;
         private optim.Optimizer plain = null!;
-        private GuardedOptimizer fixedNorm = null!, zScore = null!, percentile = null!, unitWise = null!, none = null!;
+        private GuardedOptimizer fixedNorm = null!, zScore = null!, percentile = null!, unitWise = null!, none = null!, adaptive = null!, guardDefault = null!;
 
         /// <summary>Parameters, in millions.</summary>
         [Params(1, 25)]
@@ -59,10 +59,13 @@ namespace GradLint.Benchmarks
             percentile = Guard(ClippingPolicy.Percentile());
             unitWise = Guard(ClippingPolicy.UnitWise());
             none = Guard(ClippingPolicy.None);
+            adaptive = Guard(ClippingPolicy.Adaptive());
+            guardDefault = optim.Adam(parameters, 1e-4).WithGradientGuard(model: model);   // Adaptive + repair (snapshots)
         }
 
+        // Each policy alone: repair off, so the rows measure the policy, not the snapshots.
         private GuardedOptimizer Guard(ClippingPolicy policy) =>
-            optim.Adam(parameters, 1e-4).WithGradientGuard(new GuardOptions { Clipping = policy }, model);
+            optim.Adam(parameters, 1e-4).WithGradientGuard(new GuardOptions { Clipping = policy, Repair = new RepairOptions { Enabled = false } }, model);
 
         [IterationSetup]
         public void RestoreGradients()
@@ -111,6 +114,12 @@ namespace GradLint.Benchmarks
 
         [Benchmark(Description = "guard Percentile")]
         public void GuardPercentile() => percentile.step();
+
+        [Benchmark(Description = "guard Adaptive (repair off)")]
+        public void GuardAdaptive() => adaptive.step();
+
+        [Benchmark(Description = "guard default: Adaptive + repair")]
+        public void GuardDefault() => guardDefault.step();
 
         [Benchmark(Description = "guard UnitWise (AGC)")]
         public void GuardUnitWise() => unitWise.step();
