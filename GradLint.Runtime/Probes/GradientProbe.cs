@@ -34,6 +34,12 @@ namespace GradLint
         // modify one of them gets a copy instead, since autograd forbids in-place changes of a view made
         // inside a custom Function.
         private readonly ConditionalWeakTable<Tensor, object> probeOutputs = new ConditionalWeakTable<Tensor, object>();
+
+        // Gradients handed back to autograd by OnBackward, with the thread that handed them back. Autograd
+        // copies a returned gradient before that thread runs another node, so each is released at the next
+        // OnBackward on the same thread (else at the next forward pass or Dispose) — never left to the
+        // finalizer, which on a backward thread with no dispose scope (CUDA) would pin the memory.
+        private readonly List<(Tensor Gradient, int Thread)> returned = new List<(Tensor, int)>();
         private readonly object gate = new object();
         private long generation;
         private long recordsGeneration = -1;
@@ -202,6 +208,7 @@ namespace GradLint
                     generation++;
                     lastWasBackward = false;
                     callsThisForward.Clear();
+                    ReleaseReturned(null);   // the previous backward pass is over
                 }
 
                 current = generation;
@@ -221,6 +228,8 @@ namespace GradLint
                 return grad;   // a graph built before Dispose(): pass through, record and rescale nothing
             }
 
+            ReleaseReturned(Environment.CurrentManagedThreadId);
+
             // Tensors kept across the step are detached from the caller's dispose scope and owned here.
             Tensor norm, rescaled;
             Tensor result = grad;
@@ -235,7 +244,7 @@ namespace GradLint
                     var clean = where(finite, grad, zeros_like(grad));
                     var cleanNorm = linalg.vector_norm(clean.to(ScalarType.Float32), 2, null, false);
                     var scale = (max / (cleanNorm + 1e-6)).clamp_max(1.0).to(grad.dtype);
-                    result = (clean * scale).MoveToOuterDisposeScope();
+                    result = (clean * scale).DetachFromDisposeScope();
                     rescaled = ((cleanNorm > max) | finite.logical_not().any()).to(ScalarType.Float32).DetachFromDisposeScope();
                 }
                 else
@@ -257,9 +266,30 @@ namespace GradLint
                 records.Add(new Record(slot.Name, slot.Call, norm, rescaled));
                 snapshot = null;
                 lastWasBackward = true;
+                returned.Add((result, Environment.CurrentManagedThreadId));
+            }
+
+            if (!ReferenceEquals(result, grad))
+            {
+                grad.Dispose();   // TorchSharp's wrapper of the incoming gradient; we hand back another
             }
 
             return result;
+        }
+
+        private void ReleaseReturned(int? thread)
+        {
+            lock (gate)
+            {
+                for (int i = returned.Count - 1; i >= 0; i--)
+                {
+                    if (thread is null || returned[i].Thread == thread)
+                    {
+                        returned[i].Gradient.Dispose();
+                        returned.RemoveAt(i);
+                    }
+                }
+            }
         }
 
         // One host read for the whole backward pass: norms and rescale flags stacked together.
@@ -315,6 +345,7 @@ namespace GradLint
                 ClearRecords();
             }
 
+            ReleaseReturned(null);
             lock (Attached)
             {
                 Attached.Remove(model);

@@ -288,6 +288,49 @@ namespace GradLint.Tests.Runtime
             Assert.Equal(new[] { "out", "fc2", "fc1" }, probe.LastBackward.Select(l => l.Name));
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void Backward_on_a_thread_with_no_dispose_scope_leaves_no_tensor_to_the_finalizer(bool rescale)
+        {
+            // CUDA runs backward on device threads, where no dispose scope exists; this runs it on a
+            // fresh thread. Counting without a GC: anything left to the finalizer shows as growth.
+            var (x, y) = Data();
+            var model = InPlaceNet();
+            using var probe = GradientProbe.Attach(model, new ProbeOptions { MaxOutputGradNorm = rescale ? 1e-3 : null });
+            void Step()
+            {
+                using var scope = NewDisposeScope();
+                model.zero_grad();
+                var loss = nn.functional.mse_loss(model.call(x), y);
+                var thread = new System.Threading.Thread(() => loss.backward());   // a fresh thread: no dispose scope
+                thread.Start();
+                thread.Join();
+            }
+
+            Step();
+            Step();
+            // No GC during the measured steps, so nothing reaches a finalizer: every tensor the probe
+            // makes or receives must be released deterministically for the count to stay flat.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Assert.True(GC.TryStartNoGCRegion(64L << 20), "could not suspend the GC for the measurement");
+            long after2, after22;
+            try
+            {
+                GC.WaitForPendingFinalizers();   // what the region's own collection queued
+                after2 = Tensor.TotalCount;
+                for (int i = 0; i < 20; i++) Step();
+                after22 = Tensor.TotalCount;
+            }
+            finally
+            {
+                if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+            }
+
+            Assert.Equal(after2, after22);
+        }
+
         [Fact]
         public void Records_nested_modules_reused_modules_with_call_indices_and_frozen_layers()
         {
