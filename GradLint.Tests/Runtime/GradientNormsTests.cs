@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using GradLint.Tests.Infrastructure;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -16,6 +17,21 @@ namespace GradLint.Tests.Runtime
             using var scope = NewDisposeScope();
             (model.call(randn(16, 6)).pow(2).sum() * scale).backward();
             return model;
+        }
+
+        [Fact]
+        public void Devices_are_compared_by_type_and_index_not_by_reference()
+        {
+            // TorchSharp's Device has no value equality: two objects for the same device are different
+            // references, so a reference check would treat every gradient as living elsewhere (and, for
+            // a model split across GPUs, a stack of per-device norms would fail).
+            var a = new Device(DeviceType.CPU);
+            var b = new Device(DeviceType.CPU);
+            Assert.False(ReferenceEquals(a, b));
+            Assert.True(GradientNorms.SameDevice(a, b));
+            Assert.False(GradientNorms.SameDevice(new Device(DeviceType.CUDA, 0), new Device(DeviceType.CUDA, 1)));
+            using var t = ones(3);
+            Assert.Same(t, GradientNorms.OnDevice(t, b));   // no copy when it is already there
         }
 
         [Fact]
