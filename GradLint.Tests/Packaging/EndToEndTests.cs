@@ -45,6 +45,23 @@ namespace GradLint.Tests.Packaging
         }
 
         [Fact]
+        public void Switching_to_AllErrors_on_an_already_built_tree_recompiles_and_fails()
+        {
+            var dir = fixture.CreateProject("Switch", PackagedConsumerFixture.RiskyProgram);
+            var (code, output) = Build(dir);
+            Assert.True(code == 0, output);
+
+            // Nothing else changed: before the settings marker, the compiler was skipped and this passed.
+            var (strictCode, strictOutput) = Build(dir, "-p:GradLintAnalysisMode=AllErrors");
+            Assert.NotEqual(0, strictCode);
+            Assert.Contains("error GL1001", strictOutput);
+
+            var (againCode, againOutput) = Build(dir);   // and back: warnings again, not errors
+            Assert.True(againCode == 0, againOutput);
+            Assert.Contains("warning GL1001", againOutput);
+        }
+
+        [Fact]
         public void An_unknown_analysis_mode_is_a_clear_build_error()
         {
             var dir = fixture.CreateProject("BadMode", PackagedConsumerFixture.RiskyProgram);
