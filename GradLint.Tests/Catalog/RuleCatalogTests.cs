@@ -28,6 +28,36 @@ namespace GradLint.Tests.Catalog
         }
 
         [Fact]
+        public void Every_rule_count_written_in_the_docs_is_the_catalogs()
+        {
+            var count = Descriptors.Select(d => d.Id).Distinct().Count();
+            var pages = new[] { "README.md", "benchmarks/README.md", "GradLint.Package/README.md", "GradLint.Runtime/README.md" }
+                .Select(p => Path.Combine(RepoPaths.Root, p))
+                .Concat(Directory.GetFiles(Path.Combine(RepoPaths.Root, "docs"), "*.md", SearchOption.AllDirectories));
+            var seen = 0;
+            foreach (var page in pages)
+            {
+                foreach (Match m in Regex.Matches(File.ReadAllText(page), @"\b(\d+) (?:GradLint )?rules\b"))
+                {
+                    seen++;
+                    Assert.True(int.Parse(m.Groups[1].Value) == count, $"{Path.GetRelativePath(RepoPaths.Root, page)} says '{m.Value}'; the catalog has {count} rules");
+                }
+            }
+
+            Assert.True(seen > 0, "no page states a rule count; this test would check nothing");
+        }
+
+        [Fact]
+        public void The_package_readme_lists_every_rule()
+        {
+            var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "GradLint.Package", "README.md"));
+            foreach (var id in Descriptors.Select(d => d.Id).Distinct())
+            {
+                Assert.Contains($"| {id} |", readme);
+            }
+        }
+
+        [Fact]
         public void Every_rule_id_has_the_GL_form_and_belongs_to_one_descriptor()
         {
             Assert.NotEmpty(Descriptors);

@@ -62,6 +62,73 @@ namespace GradLint.Tests.Packaging
         }
 
         [Fact]
+        public void Dotnet_format_at_severity_warn_fixes_what_the_build_shows_and_leaves_Info_findings_alone()
+        {
+            // GL2005 (exp of an unbounded value) is Info: the build never shows it.
+            var program = PackagedConsumerFixture.RiskyProgram.Replace("mse_loss(model.call(x), y)", "mse_loss(model.call(x).exp(), y)");
+            Assert.NotEqual(PackagedConsumerFixture.RiskyProgram, program);
+
+            var warn = fixture.CreateProject("FormatWarn", program);
+            var (code, output) = DotNet.Run(warn, "format analyzers --severity warn");
+            Assert.True(code == 0, output);
+            var fixedAtWarn = File.ReadAllText(Path.Combine(warn, "Program.cs"));
+            Assert.Contains("clip_grad_norm_", fixedAtWarn);
+            Assert.Contains("optimizer.zero_grad();", fixedAtWarn);
+            Assert.Contains("model.call(x).exp()", fixedAtWarn);   // the Info finding is left alone
+
+            var info = fixture.CreateProject("FormatInfo", program);
+            var (infoCode, infoOutput) = DotNet.Run(info, "format analyzers --severity info");
+            Assert.True(infoCode == 0, infoOutput);
+            Assert.DoesNotContain("model.call(x).exp()", File.ReadAllText(Path.Combine(info, "Program.cs")));   // what --severity info adds
+        }
+
+        [Fact]
+        public void Central_package_management_and_Directory_Build_props_analyse_every_project_of_a_solution()
+        {
+            // The README's setup: versions in Directory.Packages.props, GradLint referenced once in
+            // Directory.Build.props; App gets TorchSharp only through Lib and is analysed all the same.
+            var root = Path.Combine(fixture.Root, "Solution");
+            Directory.CreateDirectory(Path.Combine(root, "Lib"));
+            Directory.CreateDirectory(Path.Combine(root, "App"));
+            File.WriteAllText(Path.Combine(root, "Directory.Packages.props"), $$"""
+                <Project>
+                  <PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup>
+                  <ItemGroup>
+                    <PackageVersion Include="GradLint" Version="{{fixture.Version}}" />
+                    <PackageVersion Include="TorchSharp-cpu" Version="0.107.0" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(root, "Directory.Build.props"), """
+                <Project>
+                  <ItemGroup>
+                    <PackageReference Include="GradLint" PrivateAssets="all" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(root, "Lib", "Lib.csproj"), """
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+                  <ItemGroup><PackageReference Include="TorchSharp-cpu" /></ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(root, "Lib", "Trainer.cs"), PackagedConsumerFixture.RiskyProgram.Replace("namespace Consumer", "namespace Lib").Replace("public static void Main()", "public static void Train()"));
+            File.WriteAllText(Path.Combine(root, "App", "App.csproj"), """
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+                  <ItemGroup><ProjectReference Include="../Lib/Lib.csproj" /></ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(root, "App", "Program.cs"), PackagedConsumerFixture.RiskyProgram);
+
+            var (code, output) = Build(Path.Combine(root, "App"));
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain("NU1008", output);
+            Assert.Matches(@"Lib[/\\]Trainer\.cs\(\d+,\d+\): warning GL1001", output);
+            Assert.Matches(@"App[/\\]Program\.cs\(\d+,\d+\): warning GL1001", output);
+        }
+
+        [Fact]
         public void An_unknown_analysis_mode_is_a_clear_build_error()
         {
             var dir = fixture.CreateProject("BadMode", PackagedConsumerFixture.RiskyProgram);
