@@ -66,7 +66,7 @@ namespace GradLint.CodeFixes.Editing
         {
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
             Apply(editor, plans, key);
-            return editor.GetChangedDocument();
+            return await FileIndentation.FormatAnnotatedAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         private sealed class PlannedFixAll : DocumentBasedFixAllProvider
