@@ -33,6 +33,21 @@ namespace GradLint.CodeFixes.Editing
 
         protected sealed override ExpressionReplacement? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
         {
+            if (Target(root, model, diagnostic, cancellationToken) is not var (_, argument))
+            {
+                return null;
+            }
+
+            var options = document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(argument.SyntaxTree);
+            return Clamped(argument, Clamp(options));
+        }
+
+        /// <summary>
+        /// The call a diagnostic points at and its input expression (with its parentheses), or null for
+        /// an in-place call (<c>x.f_()</c>) or one whose input cannot be found.
+        /// </summary>
+        internal static (IInvocationOperation Call, ExpressionSyntax Argument)? Target(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
             var call = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
             if (call is null || model.GetOperation(call, cancellationToken) is not IInvocationOperation operation || operation.TargetMethod.Name.EndsWith("_")
                 || ValueRangeAnalysis.Input(operation)?.Syntax is not ExpressionSyntax argument)
@@ -46,10 +61,12 @@ namespace GradLint.CodeFixes.Editing
                 argument = parenthesized;
             }
 
-            var options = document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(call.SyntaxTree);
-            var clamped = SyntaxFactory.ParseExpression($"{ExpressionReplacement.AsReceiver(argument)}.{Clamp(options)}");
-            return new ExpressionReplacement(argument, clamped.WithTriviaFrom(argument));
+            return (operation, argument);
         }
+
+        /// <summary><c>argument.clamp…(c)</c> in place of <paramref name="argument"/>.</summary>
+        internal static ExpressionReplacement Clamped(ExpressionSyntax argument, string clamp) =>
+            new ExpressionReplacement(argument, SyntaxFactory.ParseExpression($"{ExpressionReplacement.AsReceiver(argument)}.{clamp}").WithTriviaFrom(argument));
 
         protected sealed override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>
             ExpressionReplacement.ApplyAll(editor, plans);

@@ -68,6 +68,84 @@ namespace GradLint.Tests.Rules
         }
 
         [Fact]
+        public Task On_a_softmax_written_by_hand_the_fix_subtracts_the_row_maximum_instead_of_clamping()
+        {
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Attention
+                {
+                    Tensor Weights(Tensor scores)
+                    {
+                        var e = {|GL2005:scores.exp()|};
+                        return e / e.sum(1, true);
+                    }
+
+                    Tensor Global(Tensor scores)
+                    {
+                        var e = {|GL2005:torch.exp(scores)|};
+                        return e.div(e.sum());
+                    }
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Attention
+                {
+                    Tensor Weights(Tensor scores)
+                    {
+                        var e = (scores - scores.amax(new long[] { 1 }, keepdim: true)).exp();
+                        return e / e.sum(1, true);
+                    }
+
+                    Tensor Global(Tensor scores)
+                    {
+                        var e = torch.exp(scores - scores.max());
+                        return e.div(e.sum());
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public async Task A_normalised_exp_gets_no_clamp_and_no_shift_when_its_argument_cannot_be_evaluated_twice()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Head
+                {
+                    Tensor Weights(nn.Module<Tensor, Tensor> model, Tensor x)
+                    {
+                        var e = model.call(x).exp();
+                        return e / e.sum(1, true);
+                    }
+                }
+                """;
+            var keys = await CodeFixRunner.OfferedActionKeysAsync(source, new UnboundedExpAnalyzer(), new UnboundedExpFixer(), withRuntime: false);
+            Assert.Empty(keys);
+        }
+
+        [Fact]
+        public async Task A_plain_exp_still_gets_only_the_clamp()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Vae
+                {
+                    Tensor Std(Tensor logVar) => (0.5 * logVar).exp();
+                }
+                """;
+            var keys = await CodeFixRunner.OfferedActionKeysAsync(source, new UnboundedExpAnalyzer(), new UnboundedExpFixer(), withRuntime: false);
+            Assert.Equal(new[] { UnboundedExpFixer.ClampKey }, keys);
+        }
+
+        [Fact]
         public async Task Fixed_code_compiles_with_no_new_diagnostics()
         {
             const string source = """

@@ -72,6 +72,52 @@ namespace GradLint.Tests.Rules
         }
 
         [Fact]
+        public void GL2005_on_a_softmax_written_by_hand_a_clamp_would_change_valid_probabilities_and_the_max_shift_does_not()
+        {
+            static float[] Softmax(float[] logits, System.Func<Tensor, Tensor> exp)
+            {
+                using var scope = NewDisposeScope();
+                var x = tensor(logits).reshape(1, -1);
+                var e = exp(x);
+                return (e / e.sum(1, true)).reshape(-1).data<float>().ToArray();
+            }
+
+            // [85, 80]: large but valid (exp(85) ≈ 8e36 is finite in float32): the hand-written softmax is right.
+            var valid = new[] { 85f, 80f };
+            var reference = nn.functional.softmax(tensor(valid), 0).data<float>().ToArray();
+            var original = Softmax(valid, x => x.exp());
+            var clamped = Softmax(valid, x => x.clamp_max(80).exp());
+            var shifted = Softmax(valid, x => (x - x.amax(new long[] { 1 }, keepdim: true)).exp());
+            output.WriteLine($"[85, 80]: original [{string.Join(", ", original)}], clamped [{string.Join(", ", clamped)}], shifted [{string.Join(", ", shifted)}]");
+            Assert.Equal(reference[0], original[0], 5);
+            Assert.Equal(0.5f, clamped[0], 5);                 // the clamp changes a correct result
+            Assert.Equal(reference[0], shifted[0], 5);          // the shift does not
+            Assert.Equal(reference[1], shifted[1], 5);
+
+            // [100, 90]: exp(100) overflows; the shift also repairs it, to the true softmax.
+            var overflow = new[] { 100f, 90f };
+            Assert.Contains(Softmax(overflow, x => x.exp()), float.IsNaN);
+            var repaired = Softmax(overflow, x => (x - x.amax(new long[] { 1 }, keepdim: true)).exp());
+            Assert.Equal(nn.functional.softmax(tensor(overflow), 0).data<float>()[0], repaired[0], 6);
+        }
+
+        [Fact]
+        public void Every_clamp_fix_leaves_values_inside_its_documented_range_bit_for_bit_unchanged()
+        {
+            static void Same(float[] values, System.Func<Tensor, Tensor> original, System.Func<Tensor, Tensor> fixedForm)
+            {
+                using var scope = NewDisposeScope();
+                var x = tensor(values);
+                Assert.Equal(original(x).data<float>().ToArray(), fixedForm(x).data<float>().ToArray());
+            }
+
+            Same(new[] { 1e-7f, 1e-3f, 0.5f, 1f, 1e30f }, x => x.log(), x => x.clamp_min(1e-7).log());                  // GL2001: p ≥ 1e-7
+            Same(new[] { -60f, 0f, 42f, 80f }, x => x.exp(), x => x.clamp_max(80).exp());                              // GL2005: x ≤ 80
+            Same(new[] { 1e-12f, 1e-6f, 4f, 1e20f }, x => x.sqrt(), x => x.clamp_min(1e-12).sqrt());                    // GL2008: v ≥ 1e-12
+            Same(new[] { 1e-12f, 0.3f, 7f }, d => 3f / d, d => 3f / d.clamp_min(1e-12));                                 // GL2009: d ≥ 1e-12
+        }
+
+        [Fact]
         public void GL2008_sqrt_of_zero_has_an_infinite_gradient_and_the_clamp_removes_it()
         {
             var input = new[] { 0f, 4f };
