@@ -51,6 +51,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "Clipping only protects the update when it runs after the last backward() and before step(). Clipping before backward() clips gradients that backward() then adds to (or that zero_grad() already cleared); clipping after step() clips gradients that were already applied.");
 
+        internal static readonly DiagnosticDescriptor GL1006_BackwardUnderNoGrad = Create(
+            "GL1006",
+            "backward() on a value computed under no_grad()",
+            "'{0}' was computed while '{1}' was active, so it has no autograd graph: backward() throws ('element 0 of tensors does not require grad') or trains nothing; end the no-grad scope before the forward pass that feeds it, or re-enable gradients there with torch.enable_grad()",
+            Categories.TrainingLoop,
+            DiagnosticSeverity.Error,
+            "Inside torch.no_grad() or torch.inference_mode() no graph is recorded, so a loss computed there cannot be differentiated. Compute targets under no_grad if you like, but run the forward pass that feeds the loss, and the loss itself, with gradients enabled.");
+
         internal static readonly DiagnosticDescriptor GL2001_UnguardedLog = Create(
             "GL2001",
             "log of a value that is not provably > 0",

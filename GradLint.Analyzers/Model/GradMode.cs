@@ -1,0 +1,65 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// Whether gradients are recorded at a point of a function, as far as its own scopes say:
+    /// <c>using (torch.no_grad()) { … }</c>, <c>using var _ = torch.no_grad();</c> (and
+    /// <c>inference_mode</c>) switch recording off, <c>enable_grad()</c> back on; the innermost scope
+    /// wins. Scopes of callers are not seen.
+    /// </summary>
+    internal static class GradMode
+    {
+        /// <summary>The no-grad scope in force at <paramref name="node"/> (its <c>no_grad()</c> / <c>inference_mode()</c> call), or null.</summary>
+        public static InvocationExpressionSyntax? NoGradScopeAt(SyntaxNode node)
+        {
+            var position = node.SpanStart;
+            for (var current = node.Parent; current is not null; current = current.Parent)
+            {
+                var statements = current switch
+                {
+                    BlockSyntax block => block.Statements.AsEnumerable(),
+                    CompilationUnitSyntax unit => unit.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement),   // a script's top level
+                    _ => null,
+                };
+                if (statements is not null)
+                {
+                    // The last using-declaration of a grad mode before the point is the innermost in this block.
+                    foreach (var statement in statements.Where(s => s.Span.End <= position).Reverse())
+                    {
+                        if (statement is LocalDeclarationStatementSyntax declaration && declaration.UsingKeyword.IsKind(SyntaxKind.UsingKeyword)
+                            && ModeCall(declaration) is { } call)
+                        {
+                            return IsEnable(call) ? null : call;
+                        }
+                    }
+                }
+
+                if (current is UsingStatementSyntax usingStatement && usingStatement.Statement.Span.Contains(position)
+                    && ModeCall((SyntaxNode?)usingStatement.Expression ?? usingStatement.Declaration) is { } scope)
+                {
+                    return IsEnable(scope) ? null : scope;
+                }
+
+                if (current is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax)
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static InvocationExpressionSyntax? ModeCall(SyntaxNode? node) =>
+            node?.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
+                .FirstOrDefault(call => CandidateInvocations.InvokedName(call) is "no_grad" or "inference_mode" or "enable_grad");
+
+        // enable_grad() and enable_grad(true) switch recording on; enable_grad(false) is a no-grad scope.
+        private static bool IsEnable(InvocationExpressionSyntax call) =>
+            CandidateInvocations.InvokedName(call) == "enable_grad"
+            && call.ArgumentList.Arguments.FirstOrDefault()?.Expression is not LiteralExpressionSyntax { RawKind: (int)SyntaxKind.FalseLiteralExpression };
+    }
+}

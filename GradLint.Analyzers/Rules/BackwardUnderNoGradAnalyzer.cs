@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using System.Linq;
+using GradLint.Analyzers.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Rules
+{
+    /// <summary>
+    /// GL1006: <c>backward()</c> on a value computed while a <c>no_grad()</c> / <c>inference_mode()</c>
+    /// scope of the same function was active. Judged where the value was computed — the initializer or
+    /// last assignment of the local <c>backward()</c> is called on, or the expression itself — not where
+    /// <c>backward()</c> runs (backward under no_grad is fine for a loss built outside it). Reported on the
+    /// backward() call; the computation travels as the additional location, for the code fix.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class BackwardUnderNoGradAnalyzer : InvocationRuleAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(Descriptors.GL1006_BackwardUnderNoGrad);
+
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "backward";
+
+        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        {
+            var backward = context.Invocation;
+            if (TrainingCalls.Classify(backward, torch) != TrainingCallKind.Backward)
+            {
+                return;
+            }
+
+            var value = backward.TargetMethod.IsStatic ? backward.Arguments.FirstOrDefault()?.Value : backward.Instance;
+            value = ValueRangeAnalysis.Strip(value);
+            if (value is null)
+            {
+                return;
+            }
+
+            var computed = ComputationOf(value, backward);
+            if (computed is null || GradMode.NoGradScopeAt(computed) is not { } scope)
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.GL1006_BackwardUnderNoGrad,
+                backward.Syntax.GetLocation(),
+                additionalLocations: new[] { computed.GetLocation() },
+                messageArgs: new object[] { value.Syntax.ToString(), scope.ToString() }));
+        }
+
+        /// <summary>
+        /// Where <paramref name="value"/> was computed: for a local, the last assignment (or its
+        /// initializer) before <paramref name="backward"/> in the same function; else the value itself.
+        /// </summary>
+        private static SyntaxNode? ComputationOf(IOperation value, IInvocationOperation backward)
+        {
+            if (value is not ILocalReferenceOperation { Local: var local })
+            {
+                return value.Syntax;
+            }
+
+            var body = backward.Syntax.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
+            if (body is null)
+            {
+                return null;
+            }
+
+            var model = backward.SemanticModel!;
+            SyntaxNode? last = null;
+            foreach (var node in body.DescendantNodes().Where(n => n.SpanStart < backward.Syntax.SpanStart))
+            {
+                switch (node)
+                {
+                    case VariableDeclaratorSyntax { Initializer: { } initializer } declarator
+                        when declarator.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), local):
+                        last = initializer.Value;
+                        break;
+                    case AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment
+                        when target.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target).Symbol, local):
+                        last = assignment.Right;
+                        break;
+                }
+            }
+
+            return last;
+        }
+    }
+}
