@@ -68,8 +68,14 @@ namespace GradLint.Benchmarks
                 throw new InvalidOperationException("The generated corpus does not compile: " + errors[0]);
             }
 
-            var found = Analyze(gradLint).Select(d => d.Id).Where(id => id.StartsWith("GL")).GroupBy(id => id).OrderBy(g => g.Key);
+            var all = Analyze(gradLint);
+            var found = all.Select(d => d.Id).Where(id => id.StartsWith("GL")).GroupBy(id => id).OrderBy(g => g.Key);
             Console.WriteLine("// GradLint findings in the corpus: " + string.Join(", ", found.Select(g => $"{g.Key}×{g.Count()}")));
+            var crashes = all.Where(d => d.Id == "AD0001").ToList();
+            if (crashes.Count > 0)
+            {
+                throw new InvalidOperationException($"{crashes.Count} analyzer exception(s) (AD0001) on the corpus; the first: {crashes[0]}");
+            }
         }
 
         private CSharpCompilation Create() => CSharpCompilation.Create(
@@ -98,6 +104,9 @@ namespace GradLint.Benchmarks
         /// `--analyzer-profile`: a quick look at which GradLint analyzer costs what (medians of a few
         /// runs, one analyzer at a time). A diagnostic for development, not the reported figure.
         /// </summary>
+        /// <summary>`--analyzer-check`: every GradLint analyzer over the corpus once; its findings, and a failure on any AD0001.</summary>
+        public static void Check() => new AnalyzerCostBenchmarks { Baseline = "none" }.Setup();
+
         public static void Profile()
         {
             foreach (var baselineName in new[] { "none", "sdk-default" })

@@ -19,6 +19,12 @@ namespace GradLint.Benchmarks
                 return;
             }
 
+            if (args.Length > 0 && args[0] == "--analyzer-check")
+            {
+                AnalyzerCostBenchmarks.Check();
+                return;
+            }
+
             if (args.Length > 0 && args[0] == "--probe-memory")
             {
                 ProbeMemory.Run();
