@@ -51,6 +51,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "Clipping only protects the update when it runs after the last backward() and before step(). Clipping before backward() clips gradients that backward() then adds to (or that zero_grad() already cleared); clipping after step() clips gradients that were already applied.");
 
+        internal static readonly DiagnosticDescriptor GL1005_SchedulerBeforeOptimizerStep = Create(
+            "GL1005",
+            "LR scheduler stepped before the optimizer",
+            "'{0}.step()' runs before '{1}.step()' in the same iteration, so the optimizer never steps with the schedule's first learning rate; call it after the optimizer's step",
+            Categories.TrainingLoop,
+            DiagnosticSeverity.Warning,
+            "A learning-rate scheduler advances the schedule; stepped before the optimizer in an iteration, it moves the rate on before the first update ever uses it, so the first value of the schedule (the warm-up's start, the initial rate) is skipped. PyTorch warns about this order at run time; TorchSharp does not.");
+
         internal static readonly DiagnosticDescriptor GL1006_BackwardUnderNoGrad = Create(
             "GL1006",
             "backward() on a value computed under no_grad()",

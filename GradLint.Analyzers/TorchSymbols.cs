@@ -63,6 +63,9 @@ namespace GradLint.Analyzers
         /// <summary><c>GradLint.GuardedOptimizer</c> when the compilation references GradLint.Runtime.</summary>
         public INamedTypeSymbol? GuardedOptimizer { get; }
 
+        /// <summary><c>torch.optim.lr_scheduler.LRScheduler</c>, the base of TorchSharp's learning-rate schedulers.</summary>
+        public INamedTypeSymbol? LRScheduler { get; private set; }
+
         public static TorchSymbols? TryCreate(Compilation compilation)
         {
             var torch = compilation.GetTypeByMetadataName("TorchSharp.torch");
@@ -76,7 +79,7 @@ namespace GradLint.Analyzers
                 return null;
             }
 
-            return new TorchSymbols(
+            var symbols = new TorchSymbols(
                 torch,
                 tensor,
                 optimizer,
@@ -87,7 +90,11 @@ namespace GradLint.Analyzers
                 compilation.GetTypeByMetadataName("TorchSharp.torch+special"),
                 compilation.GetTypeByMetadataName("TorchSharp.torch+linalg"),
                 compilation.GetTypeByMetadataName("GradLint.GuardedOptimizer"));
+            symbols.LRScheduler = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+lr_scheduler+LRScheduler");
+            return symbols;
         }
+
+        public bool IsScheduler(ITypeSymbol? type) => LRScheduler is not null && InheritsFrom(type, LRScheduler);
 
         public bool IsTensor(ITypeSymbol? type) => InheritsFrom(type, Tensor);
 
