@@ -147,6 +147,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "IEEE 754 NaN is unequal to every value, NaN included: x == NaN is always false and x != NaN always true, on tensors (elementwise) and on item<T>() results alike. A NaN guard written this way silently lets every NaN through.");
 
+        internal static readonly DiagnosticDescriptor GL2011_LogOfSigmoid = Create(
+            "GL2011",
+            "log(sigmoid(x)) instead of logsigmoid(x)",
+            "'{0}' computes log of a sigmoid: the sigmoid rounds to {1} for inputs {2} and the log then gives -Inf and NaN gradients; use '{3}'",
+            Categories.NumericalStability,
+            DiagnosticSeverity.Warning,
+            "logsigmoid(x) = -softplus(-x) is computed without forming the probability, so it stays finite where sigmoid(x) rounds to exactly 0 (x below about -88 in float32) or 1 - sigmoid(x) to exactly 0 (x above about 17), and log(0) = -Inf.");
+
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
     }

@@ -164,6 +164,35 @@ namespace GradLint.Analyzers.Model
             return false;
         }
 
+        public static bool IsSigmoid(IInvocationOperation call, TorchSymbols torch) =>
+            call.TargetMethod.Name == "sigmoid" && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch);
+
+        /// <summary>
+        /// The sigmoid call when <paramref name="log"/> is <c>log(sigmoid(x))</c> (Complement false) or
+        /// <c>log(1 - sigmoid(x))</c> (Complement true), in any form; else null.
+        /// </summary>
+        public static (IInvocationOperation Sigmoid, bool Complement)? SigmoidLog(IInvocationOperation log, TorchSymbols torch)
+        {
+            if (log.TargetMethod.Name != "log")
+            {
+                return null;
+            }
+
+            var input = ValueRangeAnalysis.Strip(ValueRangeAnalysis.Input(log));
+            if (input is IInvocationOperation direct && IsSigmoid(direct, torch))
+            {
+                return (direct, false);
+            }
+
+            if (input is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } minus && IsOne(minus.LeftOperand)
+                && ValueRangeAnalysis.Strip(minus.RightOperand) is IInvocationOperation complement && IsSigmoid(complement, torch))
+            {
+                return (complement, true);
+            }
+
+            return null;
+        }
+
         /// <summary>The softmax call that <paramref name="log"/> takes the log of, if it does.</summary>
         public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchSymbols torch) =>
             ValueRangeAnalysis.Strip(ValueRangeAnalysis.Input(log)) is IInvocationOperation inner && IsSoftmax(inner, torch) ? inner : null;

@@ -8,7 +8,7 @@ namespace GradLint.Analyzers.Rules
 {
     /// <summary>
     /// GL2001: <c>log</c>/<c>log2</c>/<c>log10</c> of a value the value-range analysis cannot prove &gt; 0.
-    /// <c>log(softmax(…))</c> and <c>log(1 + x)</c> are left to the more specific GL2002 and GL2004.
+    /// <c>log(softmax(…))</c>, <c>log(1 + x)</c> and <c>log(1 - sigmoid(…))</c> are left to the more specific GL2002, GL2004 and GL2011.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class UnguardedLogAnalyzer : UnsafeArgumentAnalyzer
@@ -25,9 +25,10 @@ namespace GradLint.Analyzers.Rules
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
             $"clamp_min({GradLintOptions.Literal(GradLintOptions.LogEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
 
-        // log(softmax(…)) is GL2002's, log(sum(exp(…))) GL2003's, log(1 + x) GL2004's.
+        // log(softmax(…)) is GL2002's, log(sum(exp(…))) GL2003's, log(1 + x) GL2004's, log(sigmoid(…)) and log(1 - sigmoid(…)) GL2011's.
         private protected override bool LeftToOtherRule(IInvocationOperation call, TorchSymbols torch) =>
             NumericCalls.SoftmaxArgument(call, torch) is not null
+            || NumericCalls.SigmoidLog(call, torch) is not null
             || NumericCalls.LogSumExp(call, torch) is not null
             || (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(ValueRangeAnalysis.Input(call)) is not null);
     }

@@ -85,7 +85,7 @@ namespace GradLint.Tests.Rules
                 {
                     Tensor A(Tensor p) => {|GL2001:p.log()|};
                     Tensor B(Tensor p, Tensor q) => {|GL2001:torch.log(p - q)|};
-                    Tensor C(Tensor p) => {|GL2001:log(p.sigmoid())|} * 2;
+                    Tensor C(Tensor p) => {|GL2001:log(p.relu())|} * 2;
                 }
                 """, """
                 using TorchSharp;
@@ -95,7 +95,7 @@ namespace GradLint.Tests.Rules
                 {
                     Tensor A(Tensor p) => p.clamp_min(1E-06).log();
                     Tensor B(Tensor p, Tensor q) => torch.log((p - q).clamp_min(1E-06));
-                    Tensor C(Tensor p) => log(p.sigmoid().clamp_min(1E-06)) * 2;
+                    Tensor C(Tensor p) => log(p.relu().clamp_min(1E-06)) * 2;
                 }
                 """, iterations: null, withRuntime: false, editorConfig: "gradlint.log_epsilon = 1e-6\n", actionIndex: null);
         }
