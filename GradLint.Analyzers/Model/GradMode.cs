@@ -44,7 +44,7 @@ namespace GradLint.Analyzers.Model
                     return IsEnable(scope) ? null : scope;
                 }
 
-                if (current is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax)
+                if (SyntaxScopes.IsFunction(current))
                 {
                     return null;
                 }

@@ -62,7 +62,7 @@ namespace GradLint.Analyzers.Rules
                 return value.Syntax;
             }
 
-            var body = backward.Syntax.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
+            var body = SyntaxScopes.EnclosingFunctionOrScript(backward.Syntax);
             if (body is null)
             {
                 return null;

@@ -31,8 +31,8 @@ namespace GradLint.Analyzers.Rules
             }
 
             var scope = schedulerStep.Syntax.Ancestors().FirstOrDefault(a =>
-                a is ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax
-                  or BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or CompilationUnitSyntax);
+                a is ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CompilationUnitSyntax
+                || SyntaxScopes.IsFunction(a));
             if (scope is null)
             {
                 return;

@@ -25,6 +25,16 @@ namespace GradLint.CodeFixes.Editing
             }
         }
 
+        /// <summary>
+        /// <c>torch.nn.functional.<paramref name="name"/>(<paramref name="arguments"/>)</c>, fully qualified and
+        /// marked for the simplifier, so it comes out named as the file already names things.
+        /// </summary>
+        internal static ExpressionSyntax Functional(string name, string arguments)
+        {
+            var invocation = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression($"global::TorchSharp.torch.nn.functional.{name}({arguments})");
+            return invocation.ReplaceNode(invocation.Expression, invocation.Expression.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation));
+        }
+
         /// <summary><paramref name="expression"/> as the receiver of a member access: parenthesized unless it is already primary.</summary>
         internal static ExpressionSyntax AsReceiver(ExpressionSyntax expression) =>
             expression is IdentifierNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ElementAccessExpressionSyntax or ParenthesizedExpressionSyntax or ThisExpressionSyntax

@@ -4,6 +4,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using GradLint.Analyzers;
+using GradLint.Analyzers.Model;
 using GradLint.CodeFixes.Editing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -144,7 +145,7 @@ namespace GradLint.CodeFixes.Rules
         // "gradients", or "gradients2", … when a symbol of that name is visible or declared in the function.
         private static string FreeName(StatementSyntax at, SemanticModel model, CancellationToken cancellationToken)
         {
-            var function = at.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or CompilationUnitSyntax) ?? at;
+            var function = SyntaxScopes.EnclosingFunctionOrScript(at) ?? at;
             var declared = new HashSet<string>(function.DescendantNodes().Select(n => n switch
             {
                 VariableDeclaratorSyntax v => v.Identifier.ValueText,

@@ -11,7 +11,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace GradLint.CodeFixes.Rules
 {
@@ -48,9 +47,7 @@ namespace GradLint.CodeFixes.Rules
             var argument = complement
                 ? SyntaxFactory.PrefixUnaryExpression(SyntaxKind.UnaryMinusExpression, ExpressionReplacement.AsReceiver(input))
                 : input.WithoutTrivia();
-            var invocation = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression($"global::TorchSharp.torch.nn.functional.logsigmoid({argument})");
-            var replacement = invocation.ReplaceNode(invocation.Expression, invocation.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
-            return new ExpressionReplacement(call, replacement.WithTriviaFrom(call));
+            return new ExpressionReplacement(call, ExpressionReplacement.Functional("logsigmoid", argument.ToString()).WithTriviaFrom(call));
         }
 
         protected override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>

@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace GradLint.CodeFixes.Rules
 {
@@ -53,8 +52,7 @@ namespace GradLint.CodeFixes.Rules
             }
             else
             {
-                var invocation = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression($"global::TorchSharp.torch.nn.functional.log_softmax({input.WithoutTrivia()}, {dim.WithoutTrivia()})");
-                replacement = invocation.ReplaceNode(invocation.Expression, invocation.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
+                replacement = ExpressionReplacement.Functional("log_softmax", $"{input.WithoutTrivia()}, {dim.WithoutTrivia()}");
             }
 
             return new ExpressionReplacement(call, replacement.WithTriviaFrom(call));

@@ -4,6 +4,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using GradLint.Analyzers;
+using GradLint.Analyzers.Model;
 using GradLint.CodeFixes.Editing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -69,7 +70,7 @@ namespace GradLint.CodeFixes.Rules
                     break;
                 }
 
-                if (ancestor is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax)
+                if (SyntaxScopes.IsFunction(ancestor))
                 {
                     body = ancestor switch
                     {
