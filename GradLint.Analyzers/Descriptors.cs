@@ -155,6 +155,30 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "logsigmoid(x) = -softplus(-x) is computed without forming the probability, so it stays finite where sigmoid(x) rounds to exactly 0 (x below about -88 in float32) or 1 - sigmoid(x) to exactly 0 (x above about 17), and log(0) = -Inf.");
 
+        internal static readonly DiagnosticDescriptor GL3001_TensorsWithoutDisposeScope = Create(
+            "GL3001",
+            "Tensors created every step with no dispose scope",
+            "{0} runs '{1}' with no dispose scope per step{2}: the tensors each step creates hold native (CPU or GPU) memory the GC does not see, so memory grows with every step until the process or the GPU runs out; add 'using var scope = torch.NewDisposeScope();' {3}",
+            Categories.Resources,
+            DiagnosticSeverity.Warning,
+            "Every TorchSharp tensor owns native memory that the .NET garbage collector neither sees nor counts, so tensors left to the finalizer pile up: a training loop that creates activations, losses and gradients on every step grows until the process dies or CUDA runs out of memory. A dispose scope opened per step (torch.NewDisposeScope()) frees every tensor created in it when the step ends; tensors that must outlive the step are moved out with MoveToOuterDisposeScope().");
+
+        internal static readonly DiagnosticDescriptor GL3002_LossKeptAcrossIterations = Create(
+            "GL3002",
+            "Loss tensor kept across iterations",
+            "'{0}' still carries its autograd graph and is kept in '{1}', which outlives the iteration: every step's graph and tensors stay alive until '{1}' goes; keep it detached ('.detach()') or as a number ('.item<float>()')",
+            Categories.Resources,
+            DiagnosticSeverity.Warning,
+            "A loss or model output carries the autograd graph that produced it. Summing it into a running total or adding it to a list that lives across iterations keeps every step's graph, its saved activations and, in TorchSharp, the native tensors alive until the total goes out of use — memory grows over the epoch. Accumulate a detached tensor or the number (.item<float>()) unless you mean to call backward() on the total.");
+
+        internal static readonly DiagnosticDescriptor GL3003_EvaluationBuildsGraphs = Create(
+            "GL3003",
+            "Evaluation without no_grad() or in the wrong module mode",
+            "{0}",
+            Categories.Resources,
+            DiagnosticSeverity.Warning,
+            "A forward pass records an autograd graph whenever gradients are on, so an evaluation loop without torch.no_grad() (or inference_mode()) keeps activations for a backward() that never comes. Dropout and batch normalisation behave differently in training and evaluation: evaluating a model still in training mode drops units at random and updates the running statistics with test data; training after eval() without train() trains with dropout off and frozen statistics.");
+
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
     }

@@ -65,7 +65,7 @@ namespace GradLint.CodeFixes.Rules
             }
 
             var before = lossStatement.Parent is BlockSyntax block ? ForwardPassFeeding(lossStatement, block, model, cancellationToken) : lossStatement;
-            return new Insertion(before, FreeName(before, model, cancellationToken));
+            return new Insertion(before, FreeNames.Pick(before, model, "gradients"));
         }
 
         protected override void Apply(DocumentEditor editor, IReadOnlyList<Insertion> plans, string key)
@@ -140,27 +140,6 @@ namespace GradLint.CodeFixes.Rules
             }
 
             return false;
-        }
-
-        // "gradients", or "gradients2", … when a symbol of that name is visible or declared in the function.
-        private static string FreeName(StatementSyntax at, SemanticModel model, CancellationToken cancellationToken)
-        {
-            var function = SyntaxScopes.EnclosingFunctionOrScript(at) ?? at;
-            var declared = new HashSet<string>(function.DescendantNodes().Select(n => n switch
-            {
-                VariableDeclaratorSyntax v => v.Identifier.ValueText,
-                SingleVariableDesignationSyntax d => d.Identifier.ValueText,
-                ParameterSyntax p => p.Identifier.ValueText,
-                _ => null,
-            }).Where(n => n is not null)!);
-            for (int i = 1; ; i++)
-            {
-                var name = i == 1 ? "gradients" : "gradients" + i;
-                if (!declared.Contains(name) && model.LookupSymbols(at.SpanStart, name: name).IsEmpty)
-                {
-                    return name;
-                }
-            }
         }
     }
 }

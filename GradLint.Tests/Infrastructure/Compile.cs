@@ -27,6 +27,20 @@ namespace GradLint.Tests.Infrastructure
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         }
 
+        /// <summary>
+        /// Every GradLint report on a top-level-statements program (script or notebook style), as
+        /// (rule, the trimmed source line it is on); asserts it compiles and no analyzer threw.
+        /// </summary>
+        public static async Task<(string Id, string Line)[]> ScriptFindingsAsync(string script)
+        {
+            var compilation = Create(false, script).WithOptions(new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            var diagnostics = await AllDiagnosticsAsync(compilation);
+            Xunit.Assert.DoesNotContain(diagnostics, d => d.Severity == DiagnosticSeverity.Error || d.Id == "AD0001");
+            return diagnostics.Where(d => d.Id.StartsWith("GL", StringComparison.Ordinal))
+                .Select(d => (d.Id, d.Location.SourceTree!.GetText().Lines[d.Location.GetLineSpan().StartLinePosition.Line].ToString().Trim()))
+                .ToArray();
+        }
+
         /// <summary>Compiler diagnostics (warnings and errors) plus every GradLint analyzer's reports; analyzer exceptions surface as AD0001.</summary>
         public static async Task<ImmutableArray<Diagnostic>> AllDiagnosticsAsync(Compilation compilation)
         {

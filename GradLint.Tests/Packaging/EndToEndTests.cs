@@ -156,16 +156,18 @@ namespace GradLint.Tests.Packaging
         public void Dotnet_format_applies_the_fixes_with_the_configured_max_norm_and_the_project_builds_clean()
         {
             var dir = fixture.CreateProject("Format", PackagedConsumerFixture.RiskyProgram, editorConfig: "gradlint.default_max_norm = 0.5\n");
-            var (formatCode, formatOutput) = DotNet.Run(dir, "format analyzers --diagnostics GL1002 GL1001 --severity info");
+            var (formatCode, formatOutput) = DotNet.Run(dir, "format analyzers --diagnostics GL1002 GL1001 GL3001 --severity info");
             Assert.True(formatCode == 0, formatOutput);
 
             var program = File.ReadAllText(Path.Combine(dir, "Program.cs"));
             Assert.Contains("optimizer.zero_grad();", program);
             Assert.Contains("nn.utils.clip_grad_norm_(model.parameters(), max_norm: 0.5);", program);
+            Assert.Contains("using var scope = NewDisposeScope();", program);
 
             var (code, output) = Build(dir, "-p:GradLintAnalysisMode=AllErrors");
             Assert.True(code == 0, output);
             Assert.DoesNotContain(" GL10", output);
+            Assert.DoesNotContain(" GL30", output);
         }
 
         [Fact]

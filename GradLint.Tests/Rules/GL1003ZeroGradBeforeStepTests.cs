@@ -248,6 +248,7 @@ namespace GradLint.Tests.Rules
                         var optimizer = optim.SGD(model.parameters(), 0.1);
                         for (int i = 0; i < 10; i++)
                         {
+                            using var scope = NewDisposeScope();
                             var loss = nn.functional.mse_loss(model.call(x), y);
                             loss.backward();
                             nn.utils.clip_grad_norm_(model.parameters(), 1.0);

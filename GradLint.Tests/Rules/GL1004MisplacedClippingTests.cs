@@ -185,6 +185,7 @@ namespace GradLint.Tests.Rules
                         var optimizer = optim.SGD(model.parameters(), 0.1);
                         for (int i = 0; i < 10; i++)
                         {
+                            using var scope = NewDisposeScope();
                             optimizer.zero_grad();
                             nn.functional.mse_loss(model.call(x), y).backward();
                             optimizer.step();

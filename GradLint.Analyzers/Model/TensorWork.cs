@@ -1,0 +1,129 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>What a call does with tensors in a training or evaluation step, as the GL3xxx rules see it.</summary>
+    internal enum TensorWorkKind
+    {
+        None,
+
+        /// <summary><c>forward</c>/<c>call</c> on a module that is not a loss: a forward pass.</summary>
+        Forward,
+
+        /// <summary><c>forward</c>/<c>call</c> on a TorchSharp loss module (<c>MSELoss</c>, <c>CrossEntropyLoss</c>, …).</summary>
+        Loss,
+
+        /// <summary>A tensor-returning function of <c>torch.nn.functional</c> (<c>mse_loss</c>, <c>relu</c>, …).</summary>
+        Functional,
+
+        /// <summary><c>backward()</c>.</summary>
+        Backward,
+
+        /// <summary>An optimizer's <c>step()</c>.</summary>
+        Step,
+    }
+
+    /// <summary>
+    /// The per-step tensor work of a region of code — forward passes, losses, functional ops,
+    /// backward and optimizer steps — found by symbol, and a walk of a region that stops where
+    /// another function's code (a lambda, a local function) or, when asked, a nested loop begins.
+    /// </summary>
+    internal static class TensorWork
+    {
+        public static TensorWorkKind Classify(IInvocationOperation call, TorchSymbols torch)
+        {
+            switch (TrainingCalls.Classify(call, torch))
+            {
+                case TrainingCallKind.Backward:
+                    return TensorWorkKind.Backward;
+                case TrainingCallKind.Step:
+                    return TensorWorkKind.Step;
+            }
+
+            var method = call.TargetMethod;
+            if (!method.IsStatic && method.Name is "forward" or "call" && torch.IsModule(method.ContainingType))
+            {
+                return IsLossModule(method.ContainingType) ? TensorWorkKind.Loss : TensorWorkKind.Forward;
+            }
+
+            if (method.IsStatic && torch.Functional is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional)
+                && torch.IsTensor(method.ReturnType))
+            {
+                return TensorWorkKind.Functional;
+            }
+
+            return TensorWorkKind.None;
+        }
+
+        /// <summary>True for TorchSharp's loss modules: every one derives from <c>TorchSharp.Loss&lt;…&gt;</c>.</summary>
+        public static bool IsLossModule(ITypeSymbol? type)
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                if (current.Name == "Loss" && current.ContainingNamespace is { Name: "TorchSharp", ContainingNamespace.IsGlobalNamespace: true })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The operations of <paramref name="root"/> that run as part of it: not those inside a lambda or
+        /// local function (they run when called, not here) and, unless <paramref name="intoLoops"/>, not
+        /// those inside a loop nested in it.
+        /// </summary>
+        public static IEnumerable<IOperation> Walk(IOperation root, bool intoLoops)
+        {
+            var stack = new Stack<IOperation>();
+            stack.Push(root);
+            while (stack.Count > 0)
+            {
+                var operation = stack.Pop();
+                yield return operation;
+                foreach (var child in operation.ChildOperations)
+                {
+                    if (child is IAnonymousFunctionOperation or ILocalFunctionOperation || (!intoLoops && child is ILoopOperation))
+                    {
+                        continue;
+                    }
+
+                    stack.Push(child);
+                }
+            }
+        }
+
+        /// <summary>The calls of per-step tensor work in <paramref name="root"/> (see <see cref="Walk"/>).</summary>
+        public static IEnumerable<(IInvocationOperation Call, TensorWorkKind Kind)> Calls(IOperation root, TorchSymbols torch, bool intoLoops)
+        {
+            foreach (var operation in Walk(root, intoLoops))
+            {
+                if (operation is IInvocationOperation call && Classify(call, torch) is var kind && kind != TensorWorkKind.None)
+                {
+                    yield return (call, kind);
+                }
+            }
+        }
+
+        /// <summary>True when <paramref name="operation"/> sits in a member of a module type (its forward or a helper of it), where the caller's scope owns the tensors.</summary>
+        public static bool IsInsideModule(IOperation operation, TorchSymbols torch) =>
+            operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart)?.ContainingType is { } type && torch.IsModule(type);
+
+        /// <summary>A call as a message shows it: <c>loss.backward()</c>, <c>model.call(…)</c>, <c>mse_loss(…)</c>; long receivers elided.</summary>
+        public static string Describe(IInvocationOperation call)
+        {
+            var arguments = call.Arguments.All(a => a.IsImplicit) ? "()" : "(…)";
+            if (call.TargetMethod.IsStatic)
+            {
+                return call.TargetMethod.Name + arguments;
+            }
+
+            var receiver = TrainingCalls.ReceiverText(call);
+            return (receiver.Length > 32 ? "…" : receiver) + "." + call.TargetMethod.Name + arguments;
+        }
+    }
+}
