@@ -53,6 +53,13 @@ namespace GradLint.Analyzers.Model
             return null;
         }
 
+        /// <summary>
+        /// True when the scope is opened only on some paths: <c>using var g = training ? null : torch.no_grad();</c>
+        /// (an Error rule must not report on it; the memory rules treat it as "may be off").
+        /// </summary>
+        public static bool IsConditional(InvocationExpressionSyntax scope) =>
+            scope.Ancestors().TakeWhile(a => a is not StatementSyntax).Any(a => a is ConditionalExpressionSyntax or BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression });
+
         private static InvocationExpressionSyntax? ModeCall(SyntaxNode? node) =>
             node?.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
                 .FirstOrDefault(call => CandidateInvocations.InvokedName(call) is "no_grad" or "inference_mode" or "enable_grad");

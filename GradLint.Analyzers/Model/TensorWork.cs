@@ -46,7 +46,8 @@ namespace GradLint.Analyzers.Model
             var method = call.TargetMethod;
             if (!method.IsStatic && method.Name is "forward" or "call" && torch.IsModule(method.ContainingType))
             {
-                return IsLossModule(method.ContainingType) ? TensorWorkKind.Loss : TensorWorkKind.Forward;
+                // call/forward are declared on Module<…>; the receiver's type says whether it is a loss.
+                return IsLossModule(call.Instance?.Type) || IsLossModule(method.ContainingType) ? TensorWorkKind.Loss : TensorWorkKind.Forward;
             }
 
             if (method.IsStatic && torch.Functional is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional)

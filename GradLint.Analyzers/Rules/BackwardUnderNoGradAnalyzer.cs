@@ -39,7 +39,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var computed = ComputationOf(value, backward);
-            if (computed is null || GradMode.NoGradScopeAt(computed) is not { } scope)
+            if (computed is null || GradMode.NoGradScopeAt(computed) is not { } scope || GradMode.IsConditional(scope))
             {
                 return;
             }

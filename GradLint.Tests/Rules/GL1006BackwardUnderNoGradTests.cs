@@ -69,6 +69,44 @@ namespace GradLint.Tests.Rules
         }
 
         [Fact]
+        public Task Does_not_report_a_no_grad_scope_opened_only_when_not_training()
+        {
+            // Seen in a text-to-motion trainer: one epoch loop for training and validation.
+            return Analyzer.AnalyzerAsync("""
+                using System.Collections.Generic;
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Trainer
+                {
+                    nn.Module<Tensor, Tensor> model = null!;
+                    optim.Optimizer? optimizer;
+
+                    float RunEpoch(IEnumerable<(Tensor X, Tensor Y)> batches, bool training)
+                    {
+                        model.train(training);
+                        using var noGradGuard = training ? null : torch.no_grad();
+                        float total = 0;
+                        foreach (var (x, y) in batches)
+                        {
+                            var loss = nn.functional.mse_loss(model.call(x), y);
+                            if (training && optimizer is not null)
+                            {
+                                optimizer.zero_grad();
+                                loss.backward();
+                                optimizer.step();
+                            }
+
+                            total += loss.item<float>();
+                        }
+
+                        return total;
+                    }
+                }
+                """);
+        }
+
+        [Fact]
         public Task Does_not_report_a_loss_computed_with_gradients_on()
         {
             return Analyzer.AnalyzerAsync("""

@@ -37,16 +37,8 @@ namespace GradLint.Benchmarks
         public void Setup()
         {
             corpus = TrainingCorpus.Generate(1000);
-            var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-            references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-                .Where(p => Path.GetDirectoryName(p) == frameworkDir && (Path.GetFileName(p).StartsWith("System.") || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll"))
-                .Append(typeof(TorchSharp.torch).Assembly.Location)
-                .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-                .ToImmutableArray();
-            gradLint = typeof(global::GradLint.Analyzers.Rules.MissingZeroGradAnalyzer).Assembly.GetTypes()
-                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
-                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-                .ToImmutableArray();
+            references = FrameworkAndTorchSharp();
+            gradLint = AllGradLintAnalyzers();
 
             baselineAnalyzers = ImmutableArray<DiagnosticAnalyzer>.Empty;
             if (Baseline == "sdk-default")
@@ -104,6 +96,24 @@ namespace GradLint.Benchmarks
         /// `--analyzer-profile`: a quick look at which GradLint analyzer costs what (medians of a few
         /// runs, one analyzer at a time). A diagnostic for development, not the reported figure.
         /// </summary>
+        /// <summary>The framework's reference assemblies of this process, and TorchSharp.</summary>
+        public static ImmutableArray<MetadataReference> FrameworkAndTorchSharp()
+        {
+            var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+            return ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+                .Where(p => Path.GetDirectoryName(p) == frameworkDir && (Path.GetFileName(p).StartsWith("System.") || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll"))
+                .Append(typeof(TorchSharp.torch).Assembly.Location)
+                .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+                .ToImmutableArray();
+        }
+
+        /// <summary>One instance of every GradLint analyzer.</summary>
+        public static ImmutableArray<DiagnosticAnalyzer> AllGradLintAnalyzers() =>
+            typeof(global::GradLint.Analyzers.Rules.MissingZeroGradAnalyzer).Assembly.GetTypes()
+                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+                .ToImmutableArray();
+
         /// <summary>`--analyzer-check`: every GradLint analyzer over the corpus once; its findings, and a failure on any AD0001.</summary>
         public static void Check() => new AnalyzerCostBenchmarks { Baseline = "none" }.Setup();
 

@@ -25,6 +25,12 @@ namespace GradLint.Benchmarks
                 return;
             }
 
+            if (args.Length > 1 && args[0] == "--third-party")
+            {
+                ThirdPartyCorpus.Run(args[1], args.Length > 2 ? args[2] : "GL");
+                return;
+            }
+
             if (args.Length > 0 && args[0] == "--probe-memory")
             {
                 ProbeMemory.Run();
