@@ -187,6 +187,22 @@ namespace GradLint.Tests.Rules
                         }
                     }
 
+                    // …and keeping a tensor made before the loop.
+                    void DisposeEverythingBut(IEnumerable<(Tensor, Tensor)> batches, Tensor mask)
+                    {
+                        using (var d = torch.NewDisposeScope())
+                        {
+                            var causal = mask.triu(1);
+                            foreach (var (x, y) in batches)
+                            {
+                                optimizer.zero_grad();
+                                nn.functional.mse_loss(model.call(x * causal), y).backward();
+                                optimizer.step();
+                                d.DisposeEverythingBut(causal);
+                            }
+                        }
+                    }
+
                     // A scope per epoch bounds what the inner loop keeps to one epoch.
                     void ScopePerEpoch(IEnumerable<(Tensor, Tensor)> batches)
                     {

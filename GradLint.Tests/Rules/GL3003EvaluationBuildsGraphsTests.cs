@@ -146,6 +146,34 @@ namespace GradLint.Tests.Rules
         }
 
         [Fact]
+        public Task Does_not_report_one_epoch_loop_for_training_and_validation_with_a_conditional_no_grad()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using System.Collections.Generic;
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Runner
+                {
+                    nn.Module<Tensor, Tensor> model = nn.Linear(4, 1);
+
+                    float Validate(IEnumerable<(Tensor X, Tensor Y)> batches, bool training)
+                    {
+                        using var noGradGuard = training ? null : torch.no_grad();
+                        float total = 0;
+                        foreach (var (x, y) in batches)
+                        {
+                            using var scope = torch.NewDisposeScope();
+                            total += nn.functional.mse_loss(model.call(x), y).item<float>();
+                        }
+
+                        return total;
+                    }
+                }
+                """);
+        }
+
+        [Fact]
         public Task Reports_evaluation_of_a_dropout_model_after_training_with_no_eval_call()
         {
             return Analyzer.AnalyzerAsync("""
