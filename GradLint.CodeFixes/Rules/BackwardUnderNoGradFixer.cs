@@ -73,9 +73,7 @@ namespace GradLint.CodeFixes.Rules
             var endOfLine = Placement.EndOfLine(editor.OriginalRoot);
             foreach (var plan in plans.GroupBy(p => p.Before).Select(g => g.First()))
             {
-                var statement = (LocalDeclarationStatementSyntax)SyntaxFactory.ParseStatement($"using var {plan.Name} = TorchSharp.torch.enable_grad();");
-                var call = statement.DescendantNodes().OfType<InvocationExpressionSyntax>().Single();
-                statement = statement.ReplaceNode(call.Expression, call.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
+                var statement = TorchStatements.UsingVar(plan.Name, "enable_grad");
                 Placement.BeforeStatement(plan.Before).Apply(editor, new[] { statement }, endOfLine);
             }
         }

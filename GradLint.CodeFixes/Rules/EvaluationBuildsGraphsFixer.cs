@@ -11,7 +11,6 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace GradLint.CodeFixes.Rules
 {
@@ -36,20 +35,20 @@ namespace GradLint.CodeFixes.Rules
         /// <summary>A statement to insert at a placement.</summary>
         public sealed class Insertion
         {
-            internal Insertion(Placement placement, string statement)
+            internal Insertion(Placement placement, StatementSyntax statement)
             {
                 Placement = placement;
                 Statement = statement;
             }
 
             internal Placement Placement { get; }
-            internal string Statement { get; }
+            internal StatementSyntax Statement { get; }
         }
 
         protected override IEnumerable<(string Key, string Title)> Actions(Document document, Diagnostic diagnostic, Insertion plan)
         {
             var kind = diagnostic.Properties.TryGetValue(EvaluationBuildsGraphsAnalyzer.KindProperty, out var k) ? k : null;
-            yield return (kind == "NoGrad" ? NoGradKey : ModeKey, kind == "NoGrad" ? "Evaluate without recording gradients: " + plan.Statement : "Set the mode first: " + plan.Statement);
+            yield return (kind == "NoGrad" ? NoGradKey : ModeKey, kind == "NoGrad" ? "Evaluate without recording gradients: " + plan.Statement.ToString().Replace("TorchSharp.torch.", "torch.") : "Set the mode first: " + plan.Statement);
         }
 
         protected override Insertion? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
@@ -65,12 +64,12 @@ namespace GradLint.CodeFixes.Rules
             {
                 var body = TensorsWithoutDisposeScopeAnalyzer.LoopBody(loop);
                 var name = FreeNames.Pick(body is BlockSyntax { Statements.Count: > 0 } block ? block.Statements[0] : body, model, "noGrad");
-                return new Insertion(Placement.AtStartOf(body), $"using var {name} = TorchSharp.torch.no_grad();");
+                return new Insertion(Placement.AtStartOf(body), TorchStatements.UsingVar(name, "no_grad"));
             }
 
             if (kind is "Eval" or "Train" && key == ModeKey && diagnostic.Properties.TryGetValue(EvaluationBuildsGraphsAnalyzer.ModelProperty, out var modelText) && modelText is not null)
             {
-                return new Insertion(Placement.BeforeStatement(loopStatement), $"{modelText}.{(kind == "Eval" ? "eval" : "train")}();");
+                return new Insertion(Placement.BeforeStatement(loopStatement), SyntaxFactory.ParseStatement($"{modelText}.{(kind == "Eval" ? "eval" : "train")}();"));
             }
 
             return null;
@@ -81,12 +80,7 @@ namespace GradLint.CodeFixes.Rules
             var endOfLine = Placement.EndOfLine(editor.OriginalRoot);
             foreach (var group in plans.GroupBy(p => p.Placement.Anchor))
             {
-                var statements = group.Select(p => p.Statement).Distinct().Select(text =>
-                {
-                    var statement = SyntaxFactory.ParseStatement(text);
-                    var qualified = statement.DescendantNodes().OfType<MemberAccessExpressionSyntax>().FirstOrDefault(m => m.ToString() == "TorchSharp.torch.no_grad");
-                    return qualified is null ? statement : statement.ReplaceNode(qualified, qualified.WithAdditionalAnnotations(Simplifier.Annotation));
-                }).ToList();
+                var statements = group.Select(p => p.Statement).GroupBy(st => st.ToString()).Select(g => g.First()).ToList();
                 group.First().Placement.Apply(editor, statements, endOfLine);
             }
         }

@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace GradLint.CodeFixes.Rules
 {
@@ -135,9 +134,7 @@ namespace GradLint.CodeFixes.Rules
 
             foreach (var plan in plans.GroupBy(p => p.Body).Select(g => g.First()))
             {
-                var statement = (LocalDeclarationStatementSyntax)SyntaxFactory.ParseStatement($"using var {plan.Name} = TorchSharp.torch.NewDisposeScope();");
-                var call = statement.DescendantNodes().OfType<InvocationExpressionSyntax>().Single();
-                statement = statement.ReplaceNode(call.Expression, call.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
+                var statement = TorchStatements.UsingVar(plan.Name, "NewDisposeScope");
                 var placement = plan.Body is BlockSyntax block ? Placement.BeforeStatement(block.Statements[0]) : Placement.BeforeStatement(plan.Body);
                 placement.Apply(editor, new[] { statement }, endOfLine);
             }

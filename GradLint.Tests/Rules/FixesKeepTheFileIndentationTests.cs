@@ -23,7 +23,7 @@ namespace GradLint.Tests.Rules
             var data = new TheoryData<string, string>();
             foreach (var unit in new[] { "\t", "  " })
             {
-                foreach (var rule in new[] { "GL1001 wrap", "GL1001 insert", "GL1002", "GL1003", "GL1004" })
+                foreach (var rule in new[] { "GL1001 wrap", "GL1001 insert", "GL1002", "GL1003", "GL1004", "GL3001", "GL3003" })
                 {
                     data.Add(rule, unit);
                 }
@@ -45,6 +45,10 @@ namespace GradLint.Tests.Rules
                 new ZeroGradBeforeStepAnalyzer(), new ZeroGradBeforeStepFixer(), "zero_grad", 3),
             ["GL1004"] = (Loop("<3>optimizer.zero_grad();", "<3>var loss = nn.functional.mse_loss(model.call(x), y);", "<3>loss.backward();", "<3>optimizer.step();", "<3>nn.utils.clip_grad_norm_(model.parameters(), 1.0);"),
                 new MisplacedClippingAnalyzer(), new MisplacedClippingFixer(), "clip_grad_norm_", 3),
+            ["GL3001"] = (Loop("<3>optimizer.zero_grad();", "<3>var loss = nn.functional.mse_loss(model.call(x), y);", "<3>loss.backward();", "<3>nn.utils.clip_grad_norm_(model.parameters(), 1.0);", "<3>optimizer.step();"),
+                new TensorsWithoutDisposeScopeAnalyzer(), new TensorsWithoutDisposeScopeFixer(), "NewDisposeScope", 3),
+            ["GL3003"] = (Loop("<3>using var scope = NewDisposeScope();", "<3>System.Console.WriteLine(model.call(x).sum().item<float>());"),
+                new EvaluationBuildsGraphsAnalyzer(), new EvaluationBuildsGraphsFixer(), "no_grad", 3),
         };
 
         private static string Loop(params string[] body) => string.Join("\n", new[]
