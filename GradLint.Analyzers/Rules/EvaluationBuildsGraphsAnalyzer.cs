@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -43,12 +44,16 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            start.RegisterOperationAction(context => Analyze(context, torch, callSites), OperationKind.Loop);
+            OperationContext.Register(start, TensorsWithoutDisposeScopeAnalyzer.BodyCallsSomething, context => Analyze(context, torch, callSites), TensorsWithoutDisposeScopeAnalyzer.Loops);
         }
 
-        private static void Analyze(OperationAnalysisContext context, TorchSymbols torch, CallSites callSites)
+        private static void Analyze(OperationContext context, TorchSymbols torch, CallSites callSites)
         {
-            var loop = (ILoopOperation)context.Operation;
+            if (context.Operation is not ILoopOperation loop)
+            {
+                return;
+            }
+
             var work = TensorWork.Calls(loop.Body, torch, intoLoops: false).ToList();
             var forwards = work.Where(w => w.Kind == TensorWorkKind.Forward).Select(w => w.Call).ToList();
             if (forwards.Count == 0 || TensorWork.IsInsideModule(loop, torch))
@@ -57,22 +62,23 @@ namespace GradLint.Analyzers.Rules
             }
 
             var function = EnclosingFunction(loop);
+            var code = CodeOf(function);
             var trainsHere = work.Any(w => w.Kind is TensorWorkKind.Backward or TensorWorkKind.Step)
                 || TensorWork.Calls(loop.Body, torch, intoLoops: true).Any(w => w.Kind is TensorWorkKind.Backward or TensorWorkKind.Step);
             if (!trainsHere)
             {
-                CheckNoGrad(context, loop, forwards, function, torch, callSites);
+                CheckNoGrad(context, loop, forwards, function, code, torch, callSites);
             }
 
-            CheckMode(context, loop, forwards, function, trainsHere, torch);
+            CheckMode(context, loop, forwards, code, trainsHere, torch);
         }
 
-        private static void CheckNoGrad(OperationAnalysisContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IOperation function, TorchSymbols torch, CallSites callSites)
+        private static void CheckNoGrad(OperationContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IOperation function, IReadOnlyList<IOperation> code, TorchSymbols torch, CallSites callSites)
         {
             var recording = forwards.FirstOrDefault(f => GradMode.NoGradScopeAt(f.Syntax) is null);
             if (recording is null
-                || function.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c => TrainingCalls.Classify(c, torch) is TrainingCallKind.Backward or TrainingCallKind.Step)
-                || TrainingCalls.HelperContains(function, TrainingCallKind.Backward, torch, "backward")
+                || code.SelectMany(c => c.DescendantsAndSelf()).OfType<IInvocationOperation>().Any(c => TrainingCalls.Classify(c, torch) is TrainingCallKind.Backward or TrainingCallKind.Step)
+                || code.Any(c => TrainingCalls.HelperContains(c, TrainingCallKind.Backward, torch, "backward"))
                 || ReturnsTensors(function, torch)
                 || KeepsAGraphOutside(loop, torch)
                 || CalledOnlyUnderNoGrad(function, callSites))
@@ -87,7 +93,7 @@ namespace GradLint.Analyzers.Rules
                 $"This loop runs '{TensorWork.Describe(recording)}' with gradients on but its function never calls backward(): every forward pass records an autograd graph and keeps its activations for nothing; run the evaluation under 'using var noGrad = torch.no_grad();'"));
         }
 
-        private static void CheckMode(OperationAnalysisContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IOperation function, bool trains, TorchSymbols torch)
+        private static void CheckMode(OperationContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IReadOnlyList<IOperation> code, bool trains, TorchSymbols torch)
         {
             foreach (var forward in forwards)
             {
@@ -97,7 +103,7 @@ namespace GradLint.Analyzers.Rules
                     continue;
                 }
 
-                var events = ModeEvents(function, model, torch, exclude: loop);
+                var events = ModeEvents(code, model, torch, exclude: loop);
                 var position = loop.Syntax.SpanStart;
                 var wanted = trains ? Mode.Train : Mode.Eval;
                 var last = events.Where(e => e.End <= position).OrderBy(e => e.End).LastOrDefault();
@@ -167,10 +173,10 @@ namespace GradLint.Analyzers.Rules
         /// What sets or assumes the model's mode in the function, in source order: <c>train()</c>/<c>eval()</c>
         /// calls on it, and the other loops that train (leave it in training mode) or evaluate it.
         /// </summary>
-        private static List<ModeEvent> ModeEvents(IOperation function, ISymbol model, TorchSymbols torch, ILoopOperation exclude)
+        private static List<ModeEvent> ModeEvents(IReadOnlyList<IOperation> code, ISymbol model, TorchSymbols torch, ILoopOperation exclude)
         {
             var events = new List<ModeEvent>();
-            foreach (var operation in TensorWork.Walk(function, intoLoops: true))
+            foreach (var operation in code.SelectMany(c => TensorWork.Walk(c, intoLoops: true)))
             {
                 if (operation is IInvocationOperation { TargetMethod.Name: "train" or "eval" } call && !call.TargetMethod.IsStatic
                     && torch.IsModule(call.TargetMethod.ContainingType) && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(call.Instance), model))
@@ -185,12 +191,21 @@ namespace GradLint.Analyzers.Rules
                     var forwardsModel = otherWork.Any(w => w.Kind == TensorWorkKind.Forward && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(w.Call.Instance), model));
                     if (forwardsModel && otherWork.Any(w => w.Kind == TensorWorkKind.Backward))
                     {
-                        events.Add(new ModeEvent(Mode.Train, other.Syntax.Span, isCall: false, "the training loop at line " + (other.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1)));
+                        events.Add(new ModeEvent(Mode.Train, other.Syntax.Span, isCall: false, "the training loop '" + LoopHeader(other.Syntax) + "'"));
                     }
                 }
             }
 
             return events;
+        }
+
+        // "for (int epoch = 0; epoch < 10; epoch++)": how a message names a loop (line numbers mean little in a notebook).
+        private static string LoopHeader(SyntaxNode loop)
+        {
+            var body = TensorsWithoutDisposeScopeAnalyzer.LoopBody(loop);
+            var header = loop is DoStatementSyntax ? "do … while (" + ((DoStatementSyntax)loop).Condition + ")" : loop.ToString().Substring(0, body.SpanStart - loop.SpanStart).Trim();
+            header = System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " ");
+            return header.Length > 60 ? header.Substring(0, 57) + "…" : header;
         }
 
         /// <summary>True when the model's layers change with its mode: a TorchSharp Dropout/BatchNorm, a type of this compilation that builds one, or a local built with one.</summary>
@@ -241,6 +256,25 @@ namespace GradLint.Analyzers.Rules
             }
 
             return operation;
+        }
+
+        /// <summary>
+        /// The operations of the function: the function itself, or — for top-level code, where a script (a notebook,
+        /// a .csx) gives every global statement an operation tree of its own — every global statement of the file.
+        /// </summary>
+        private static IReadOnlyList<IOperation> CodeOf(IOperation function)
+        {
+            if (function.Parent is not null || SyntaxScopes.IsFunction(function.Syntax) || function.SemanticModel is not { } model
+                || function.Syntax.FirstAncestorOrSelf<GlobalStatementSyntax>() is null)
+            {
+                return new[] { function };
+            }
+
+            return function.Syntax.SyntaxTree.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>()
+                .Select(g => model.GetOperation(g.Statement))
+                .Where(o => o is not null)
+                .Select(o => o!)
+                .ToList();
         }
 
         private static bool ReturnsTensors(IOperation function, TorchSymbols torch)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -25,12 +26,36 @@ namespace GradLint.Analyzers.Rules
 
         private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
         {
-            start.RegisterOperationAction(context => AnalyzeCompound((ICompoundAssignmentOperation)context.Operation, context, torch), OperationKind.CompoundAssignment);
-            start.RegisterOperationAction(context => AnalyzeAssignment((ISimpleAssignmentOperation)context.Operation, context, torch), OperationKind.SimpleAssignment);
-            start.RegisterOperationAction(context => AnalyzeAdd((IInvocationOperation)context.Operation, context, torch), OperationKind.Invocation);
+            OperationContext.Register(
+                start,
+                InsideALoop,
+                context =>
+                {
+                    switch (context.Operation)
+                    {
+                        case ICompoundAssignmentOperation compound:
+                            AnalyzeCompound(compound, context, torch);
+                            break;
+                        case ISimpleAssignmentOperation simple:
+                            AnalyzeAssignment(simple, context, torch);
+                            break;
+                    }
+                },
+                SyntaxKind.AddAssignmentExpression, SyntaxKind.SubtractAssignmentExpression, SyntaxKind.MultiplyAssignmentExpression, SyntaxKind.DivideAssignmentExpression,
+                SyntaxKind.SimpleAssignmentExpression);
+
+            // Only calls named like a collection's add are bound.
+            CandidateInvocations.Register(
+                start,
+                (name, _, _) => name is "Add" or "Append" or "Enqueue" or "Push" or "Insert" or "AddLast",
+                call => AnalyzeAdd(call.Invocation, new OperationContext(call.Invocation, call.ReportDiagnostic, call.CancellationToken), torch));
         }
 
-        private static void AnalyzeCompound(ICompoundAssignmentOperation assignment, OperationAnalysisContext context, TorchSymbols torch)
+        // Only accumulations inside a loop of their own function are bound.
+        private static bool InsideALoop(SyntaxNode node) =>
+            node.Ancestors().TakeWhile(a => !SyntaxScopes.IsFunction(a)).Any(TensorsWithoutDisposeScopeAnalyzer.IsLoop);
+
+        private static void AnalyzeCompound(ICompoundAssignmentOperation assignment, OperationContext context, TorchSymbols torch)
         {
             if (torch.IsTensor(assignment.Target.Type))
             {
@@ -39,7 +64,7 @@ namespace GradLint.Analyzers.Rules
         }
 
         // sum = sum + loss, sum = loss + sum
-        private static void AnalyzeAssignment(ISimpleAssignmentOperation assignment, OperationAnalysisContext context, TorchSymbols torch)
+        private static void AnalyzeAssignment(ISimpleAssignmentOperation assignment, OperationContext context, TorchSymbols torch)
         {
             if (!torch.IsTensor(assignment.Target.Type) || WithoutScopeMoves(assignment.Value) is not IBinaryOperation binary
                 || OptimizerOrigin.ReferencedSymbol(assignment.Target) is not { } target)
@@ -78,7 +103,7 @@ namespace GradLint.Analyzers.Rules
         }
 
         // losses.Add(loss), history.Enqueue(loss), …
-        private static void AnalyzeAdd(IInvocationOperation call, OperationAnalysisContext context, TorchSymbols torch)
+        private static void AnalyzeAdd(IInvocationOperation call, OperationContext context, TorchSymbols torch)
         {
             if (call.TargetMethod.Name is not ("Add" or "Append" or "Enqueue" or "Push" or "Insert" or "AddLast")
                 || call.Instance is null || call.Arguments.Length == 0
@@ -94,7 +119,7 @@ namespace GradLint.Analyzers.Rules
             }
         }
 
-        private static void Check(IOperation accumulator, IOperation added, IOperation accumulation, OperationAnalysisContext context, TorchSymbols torch)
+        private static void Check(IOperation accumulator, IOperation added, IOperation accumulation, OperationContext context, TorchSymbols torch)
         {
             var symbol = OptimizerOrigin.ReferencedSymbol(accumulator);
             var loop = EnclosingLoop(accumulation);

@@ -39,13 +39,30 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            start.RegisterOperationAction(context => AnalyzeLoop(context, torch), OperationKind.Loop);
-            start.RegisterOperationAction(context => AnalyzeMethod(context, torch, callSites), OperationKind.MethodBody, OperationKind.LocalFunction);
+            OperationContext.Register(start, BodyCallsSomething, context => AnalyzeLoop(context, torch), Loops);
+            OperationContext.Register(start, CallsBackward, context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
         }
 
-        private static void AnalyzeLoop(OperationAnalysisContext context, TorchSymbols torch)
+        /// <summary>The loop statements, for the rules that look at loops.</summary>
+        internal static readonly SyntaxKind[] Loops =
         {
-            var loop = (ILoopOperation)context.Operation;
+            SyntaxKind.ForStatement, SyntaxKind.ForEachStatement, SyntaxKind.ForEachVariableStatement, SyntaxKind.WhileStatement, SyntaxKind.DoStatement,
+        };
+
+        /// <summary>A loop whose body calls anything at all (the others create no tensors per step).</summary>
+        internal static bool BodyCallsSomething(SyntaxNode loop) =>
+            IsLoop(loop) && LoopBody(loop).DescendantNodesAndSelf().Any(n => n is InvocationExpressionSyntax);
+
+        private static bool CallsBackward(SyntaxNode function) =>
+            function.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => CandidateInvocations.InvokedName(call) == "backward");
+
+        private static void AnalyzeLoop(OperationContext context, TorchSymbols torch)
+        {
+            if (context.Operation is not ILoopOperation loop)
+            {
+                return;
+            }
+
             var body = loop.Body.Syntax;
             var work = TensorWork.Calls(loop.Body, torch, intoLoops: false).ToList();
             var uncovered = work.Where(w => DisposeScopes.OpenedAt(w.Call.Syntax, body) is null).OrderBy(w => w.Call.Syntax.SpanStart).ToList();
@@ -88,7 +105,7 @@ namespace GradLint.Analyzers.Rules
                 "at the start of its body"));
         }
 
-        private static void AnalyzeMethod(OperationAnalysisContext context, TorchSymbols torch, CallSites callSites)
+        private static void AnalyzeMethod(OperationContext context, TorchSymbols torch, CallSites callSites)
         {
             IOperation? body;
             SyntaxToken name;
@@ -97,7 +114,7 @@ namespace GradLint.Analyzers.Rules
             {
                 case IMethodBodyOperation { BlockBody: { } block } methodBody when methodBody.Syntax is BaseMethodDeclarationSyntax declaration:
                     body = block;
-                    method = context.ContainingSymbol as IMethodSymbol;
+                    method = methodBody.SemanticModel?.GetDeclaredSymbol(declaration, context.CancellationToken) as IMethodSymbol;
                     name = declaration is MethodDeclarationSyntax m ? m.Identifier : declaration.GetFirstToken();
                     if (declaration is not MethodDeclarationSyntax)
                     {

@@ -37,11 +37,11 @@ namespace GradLint.CodeFixes.Editing
 
         /// <summary>Immediately before <paramref name="statement"/> (wrapping it in a block when it is embedded).</summary>
         public static Placement BeforeStatement(StatementSyntax statement) =>
-            statement.Parent is BlockSyntax ? new Placement(statement, null, null, null) : new Placement(null, null, null, statement);
+            statement.Parent is BlockSyntax or GlobalStatementSyntax ? new Placement(statement, null, null, null) : new Placement(null, null, null, statement);
 
         /// <summary>Immediately after <paramref name="statement"/> (wrapping it in a block when it is embedded).</summary>
         public static Placement AfterStatement(StatementSyntax statement) =>
-            statement.Parent is BlockSyntax ? new Placement(null, statement, null, null) : new Placement(null, null, null, statement, wrapAfter: true);
+            statement.Parent is BlockSyntax or GlobalStatementSyntax ? new Placement(null, statement, null, null) : new Placement(null, null, null, statement, wrapAfter: true);
 
         /// <summary>
         /// First in <paramref name="body"/> (a loop or function body): inside a leading
@@ -92,7 +92,16 @@ namespace GradLint.CodeFixes.Editing
         /// <summary>Inserts <paramref name="statements"/> (in order) at this placement.</summary>
         public void Apply(SyntaxEditor editor, IReadOnlyList<StatementSyntax> statements, SyntaxTrivia endOfLine)
         {
-            if (Before is not null)
+            // Top-level code (a program's top-level statements, a script, a notebook): statements are members of the file.
+            if (Before?.Parent is GlobalStatementSyntax beforeGlobal)
+            {
+                editor.InsertBefore(beforeGlobal, statements.Select(s => SyntaxFactory.GlobalStatement(Line(s, Before, endOfLine))));
+            }
+            else if (After?.Parent is GlobalStatementSyntax afterGlobal)
+            {
+                editor.InsertAfter(afterGlobal, statements.Select(s => SyntaxFactory.GlobalStatement(Line(s, After, endOfLine))));
+            }
+            else if (Before is not null)
             {
                 editor.InsertBefore(Before, statements.Select(s => Line(s, Before, endOfLine)));
             }

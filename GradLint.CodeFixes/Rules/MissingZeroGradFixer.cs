@@ -55,7 +55,8 @@ namespace GradLint.CodeFixes.Rules
 
             var step = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
                 .FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            var loopBody = Placement.LoopBody(root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan));
+            // Innermost: a top-level loop shares its span with the global statement around it.
+            var loopBody = Placement.LoopBody(root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true));
             if (step is null || loopBody is null)
             {
                 return null;

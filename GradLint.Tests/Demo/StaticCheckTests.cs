@@ -1,7 +1,7 @@
 using System.Linq;
 using System.Threading.Tasks;
 using GradLint.Demo;
-using GradLint.StaticCheck;
+using GradLint.Cli.Checking;
 using Xunit;
 
 namespace GradLint.Tests.Demo

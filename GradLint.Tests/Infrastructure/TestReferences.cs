@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using GradLint.StaticCheck;
+using GradLint.Cli.Checking;
 using Microsoft.CodeAnalysis;
 
 namespace GradLint.Tests.Infrastructure

@@ -213,7 +213,7 @@ namespace GradLint.Tests.Rules
                 }
                 """,
                 Analyzer.Diagnostic("GL3003").WithLocation(0)
-                    .WithMessage("'model' has Dropout or BatchNorm layers and this evaluation runs after 'the training loop at line 18' with no 'model.eval()' in between: dropout stays on and batch statistics are updated with evaluation data; call 'model.eval()' before it"));
+                    .WithMessage("'model' has Dropout or BatchNorm layers and this evaluation runs after 'the training loop 'foreach (var (x, y) in train)'' with no 'model.eval()' in between: dropout stays on and batch statistics are updated with evaluation data; call 'model.eval()' before it"));
         }
 
         [Fact]

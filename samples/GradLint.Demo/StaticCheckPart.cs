@@ -1,4 +1,4 @@
-using GradLint.StaticCheck;
+using GradLint.Cli.Checking;
 
 namespace GradLint.Demo
 {

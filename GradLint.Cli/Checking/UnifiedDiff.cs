@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GradLint.StaticCheck
+namespace GradLint.Cli.Checking
 {
     /// <summary>A line-based unified diff (longest common subsequence), as <c>git diff</c> prints it.</summary>
     public static class UnifiedDiff

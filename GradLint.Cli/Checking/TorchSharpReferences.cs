@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
-namespace GradLint.StaticCheck
+namespace GradLint.Cli.Checking
 {
     /// <summary>The metadata references a TorchSharp training file compiles against.</summary>
     public static class TorchSharpReferences

@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 
-namespace GradLint.StaticCheck
+namespace GradLint.Cli.Checking
 {
     /// <summary>
     /// Runs GradLint's analyzers over a C# file and applies its code fixes, in a Roslyn workspace,

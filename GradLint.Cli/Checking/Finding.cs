@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis;
 
-namespace GradLint.StaticCheck
+namespace GradLint.Cli.Checking
 {
     /// <summary>One analyzer diagnostic, as a report shows it: rule, position (1-based) and message.</summary>
     public sealed record Finding(string RuleId, DiagnosticSeverity Severity, int Line, int Column, string Message)

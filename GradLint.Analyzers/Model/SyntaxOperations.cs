@@ -1,0 +1,47 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// What a rule's operation-based analysis is handed: the operation of a syntax node of the kinds it asked
+    /// for, a way to report, and the cancellation token. Registered per syntax node rather than per operation
+    /// because the compiler runs no operation actions on a C# script's top-level code (notebooks, .csx), while
+    /// <c>GetOperation</c> works there too — and so that only the nodes a rule looks at are bound.
+    /// </summary>
+    internal readonly struct OperationContext
+    {
+        public OperationContext(IOperation operation, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        {
+            Operation = operation;
+            Report = report;
+            CancellationToken = cancellationToken;
+        }
+
+        public IOperation Operation { get; }
+
+        public Action<Diagnostic> Report { get; }
+
+        public System.Threading.CancellationToken CancellationToken { get; }
+
+        public void ReportDiagnostic(Diagnostic diagnostic) => Report(diagnostic);
+
+        /// <summary>Calls <paramref name="analyze"/> with the operation of every node of <paramref name="kinds"/> that has one.</summary>
+        public static void Register(CompilationStartAnalysisContext start, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
+            Register(start, static _ => true, analyze, kinds);
+
+        /// <summary>As above, for the nodes <paramref name="candidate"/> accepts from syntax alone (the others are never bound).</summary>
+        public static void Register(CompilationStartAnalysisContext start, Func<SyntaxNode, bool> candidate, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
+            start.RegisterSyntaxNodeAction(
+                context =>
+                {
+                    if (candidate(context.Node) && context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is { } operation)
+                    {
+                        analyze(new OperationContext(operation, context.ReportDiagnostic, context.CancellationToken));
+                    }
+                },
+                kinds);
+    }
+}
