@@ -323,8 +323,12 @@ namespace GradLint.Cli.Inputs
             {
                 if (opened || sourceLines.Any(l => l.Trim().Length > 0))
                 {
-                    var source = string.Join("\n", sourceLines).TrimEnd('\r', '\n');
-                    cells.Add(new DibCell(cells.Count + 1, kernel is "csharp" or "c#" or "C#", source, start, end - start));
+                    // The format puts a blank line after the magic and before the next one; they are not the cell's.
+                    var leading = sourceLines.TakeWhile(l => l.TrimEnd('\r').Length == 0).ToList();
+                    var skipped = leading.Sum(l => l.Length + 1);
+                    var source = string.Join("\n", sourceLines.Skip(leading.Count).Select(l => l.TrimEnd('\r'))).TrimEnd('\r', '\n');
+                    var from = Math.Min(start + skipped, end);
+                    cells.Add(new DibCell(cells.Count + 1, kernel is "csharp" or "c#" or "C#", source, from, Math.Max(0, end - from)));
                 }
             }
 
@@ -341,7 +345,7 @@ namespace GradLint.Cli.Inputs
                 }
                 else
                 {
-                    sourceLines.Add(trimmed);
+                    sourceLines.Add(line);
                 }
 
                 position += line.Length + 1;
