@@ -20,7 +20,7 @@ namespace GradLint.Cli.Output
             {
                 var file = Relative(finding.File, baseFolder);
                 var where = finding.Cell is { } cell ? $"{file} (cell {cell}):{finding.Line}:{finding.Column}" : $"{file}:{finding.Line}:{finding.Column}";
-                writer.WriteLine($"{where}: {Level(finding.Severity)} {finding.RuleId}: {finding.Message}");
+                writer.WriteLine($"{where}: {Word(finding.Severity)} {finding.RuleId}: {finding.Message}");
             }
 
             var counts = findings.GroupBy(f => f.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} ×{g.Count()}");
@@ -36,7 +36,7 @@ namespace GradLint.Cli.Output
                 ["findings"] = new JsonArray(findings.Select(f => (JsonNode)new JsonObject
                 {
                     ["ruleId"] = f.RuleId,
-                    ["severity"] = Level(f.Severity),
+                    ["severity"] = Word(f.Severity),
                     ["message"] = f.Message,
                     ["file"] = Relative(f.File, baseFolder),
                     ["cell"] = f.Cell,
@@ -133,6 +133,16 @@ namespace GradLint.Cli.Output
             writer.WriteLine(log.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
 
+        /// <summary>The severity as the compiler writes it: error, warning, info.</summary>
+        public static string Word(DiagnosticSeverity severity) => severity switch
+        {
+            DiagnosticSeverity.Error => "error",
+            DiagnosticSeverity.Warning => "warning",
+            DiagnosticSeverity.Info => "info",
+            _ => "hidden",
+        };
+
+        /// <summary>The severity as SARIF names levels: error, warning, note.</summary>
         public static string Level(DiagnosticSeverity severity) => severity switch
         {
             DiagnosticSeverity.Error => "error",

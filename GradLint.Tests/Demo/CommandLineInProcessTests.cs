@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using GradLint.Cli;
@@ -126,6 +127,15 @@ namespace GradLint.Tests.Demo
             (code, output, _) = await RunAsync("fix", folder);
             Assert.Equal(0, code);
             Assert.Contains("max_norm: 0.5);", File.ReadAllText(path));   // gradlint.default_max_norm
+        }
+
+        [Fact]
+        public void Every_option_of_the_usage_text_is_documented_in_docs_cli()
+        {
+            var page = File.ReadAllText(Path.Combine(GradLint.Tests.Infrastructure.RepoPaths.Root, "docs", "cli.md"));
+            var options = System.Text.RegularExpressions.Regex.Matches(CommandLine.Usage, @"--[a-z][a-z-]+").Select(m => m.Value).Distinct().ToList();
+            Assert.True(options.Count >= 7, string.Join(", ", options));
+            Assert.All(options, option => Assert.Contains("`" + option, page));
         }
 
         [Fact]
