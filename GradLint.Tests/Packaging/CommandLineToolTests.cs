@@ -236,6 +236,33 @@ namespace GradLint.Tests.Packaging
             Assert.Contains("Program.cs:8:1: warning GL3001:", output);
             Assert.DoesNotContain("GL1002", output);   // switched off in the project's .editorconfig
             Assert.Contains("Loading App.csproj with MSBuild", error);   // a step over a second says what it does
+
+            // The same project through a solution, in both solution formats.
+            File.WriteAllText(Path.Combine(dir, "Hand.slnx"), "<Solution>\n  <Project Path=\"App.csproj\" />\n</Solution>\n");
+            (code, output, error) = tool.Run(dir, "check Hand.slnx --format json");
+            Assert.True(code == 1, $"exit {code}\n{output}\n{error}");
+            Assert.Contains("\"file\": \"Program.cs\"", output);
+            var (newCode, newLog) = GradLint.Tests.Infrastructure.DotNet.Run(dir, "new sln -n App --format sln");
+            Assert.True(newCode == 0, newLog);
+            var (addCode, addLog) = GradLint.Tests.Infrastructure.DotNet.Run(dir, "sln App.sln add App.csproj");
+            Assert.True(addCode == 0, addLog);
+            (code, output, error) = tool.Run(dir, "check App.sln");
+            Assert.True(code == 1, $"exit {code}\n{output}\n{error}");
+            Assert.Contains("Program.cs:12:5: warning GL1001:", output);
+        }
+
+        [Fact]
+        public void It_also_runs_as_a_local_tool_from_a_manifest()
+        {
+            var dir = tool.NewFolder("local-tool");
+            var (code, log) = GradLint.Tests.Infrastructure.DotNet.Run(dir, "new tool-manifest");
+            Assert.True(code == 0, log);
+            (code, log) = GradLint.Tests.Infrastructure.DotNet.Run(dir, $"tool install GradLint.Cli --add-source \"{tool.Feed}\" --version {tool.Version}");
+            Assert.True(code == 0, log);
+            File.WriteAllText(Path.Combine(dir, "Program.cs"), RiskyTraining);
+            (code, log) = GradLint.Tests.Infrastructure.DotNet.Run(dir, "tool run gradlint -- check Program.cs --rule GL1002");
+            Assert.True(code == 1, log);
+            Assert.Contains("Program.cs:12:5: warning GL1002:", log);
         }
 
         [Fact]

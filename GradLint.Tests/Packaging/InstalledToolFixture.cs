@@ -17,7 +17,7 @@ namespace GradLint.Tests.Packaging
         {
             var watch = Stopwatch.StartNew();
             Root = Path.Combine(Path.GetTempPath(), "gradlint-tool-" + Path.GetRandomFileName());
-            var feed = Path.Combine(Root, "feed");
+            var feed = Feed = Path.Combine(Root, "feed");
             var tools = Path.Combine(Root, "tools");
             Version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "." + Environment.ProcessId;
             Directory.CreateDirectory(feed);
@@ -40,6 +40,9 @@ namespace GradLint.Tests.Packaging
         }
 
         public string Root { get; }
+
+        /// <summary>The local feed the tool was packed into.</summary>
+        public string Feed { get; }
 
         /// <summary>A folder outside the repository for the files the tests check.</summary>
         public string Work { get; }
