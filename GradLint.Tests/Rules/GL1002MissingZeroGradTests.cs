@@ -880,5 +880,29 @@ namespace GradLint.Tests.Rules
             var (fixedSource, _) = await Compile.ApplyFixesAndCompareAsync(source, new MissingZeroGradAnalyzer(), new MissingZeroGradFixer(), "GL1002");
             Assert.Contains("optimizer.zero_grad();", fixedSource);
         }
+
+        [Fact]
+        public async Task The_fix_works_on_a_loop_in_top_level_statements()
+        {
+            // Was broken: the loop's span is also its global statement's, and the fix found the wrong node.
+            const string script = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                var model = nn.Linear(4, 1);
+                var optimizer = optim.SGD(model.parameters(), 0.01);
+                for (int i = 0; i < 10; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    nn.functional.mse_loss(model.call(randn(8, 4)), randn(8, 1)).backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    optimizer.step();
+                }
+                """;
+            Assert.Contains(("GL1002", "optimizer.step();"), await Compile.ScriptFindingsAsync(script));
+            var fixedScript = await CodeFixRunner.ApplyAllAsync(script, new GradLint.Analyzers.Rules.MissingZeroGradAnalyzer(), new GradLint.CodeFixes.Rules.MissingZeroGradFixer());
+            Assert.Contains("    using var scope = NewDisposeScope();\n    optimizer.zero_grad();\n", fixedScript.Replace("\r\n", "\n"));
+            Assert.DoesNotContain(await Compile.ScriptFindingsAsync(fixedScript), f => f.Id == "GL1002");
+        }
     }
 }
