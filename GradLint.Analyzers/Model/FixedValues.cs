@@ -40,27 +40,34 @@ namespace GradLint.Analyzers.Model
         // Tensor methods that make a value require grad, whatever their inputs.
         private static readonly HashSet<string> GradEnabling = new HashSet<string> { "requires_grad_", "with_requires_grad", "Parameter" };
 
-        private readonly TorchSymbols torch;
+        private readonly TorchContext torch;
         private readonly SemanticModel? model;
+        private readonly System.Threading.CancellationToken cancellationToken;
         private readonly HashSet<ISymbol> assumed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         private int steps;
 
-        private FixedValues(TorchSymbols torch, SemanticModel? model)
+        private FixedValues(TorchContext torch, SemanticModel? model, System.Threading.CancellationToken cancellationToken)
         {
             this.torch = torch;
             this.model = model;
+            this.cancellationToken = cancellationToken;
         }
 
-        /// <summary>True when <paramref name="operation"/> is provably a fixed value (see the type's remarks).</summary>
-        public static bool IsFixed(IOperation? operation, TorchSymbols torch) =>
-            operation is not null && new FixedValues(torch, operation.SemanticModel).Fixed(operation, 0);
+        /// <summary>True when <paramref name="operation"/> is provably a fixed value (see the type's remarks). Honours <paramref name="cancellationToken"/> along its up to <see cref="MaxSteps"/> steps.</summary>
+        public static bool IsFixed(IOperation? operation, TorchContext torch, System.Threading.CancellationToken cancellationToken) =>
+            operation is not null && new FixedValues(torch, operation.SemanticModel, cancellationToken).Fixed(operation, 0);
 
         private bool Fixed(IOperation? operation, int depth)
         {
-            operation = ValueRangeAnalysis.Strip(operation);
+            operation = OperationHelpers.Strip(operation);
             if (operation is null || depth > MaxDepth || ++steps > MaxSteps)
             {
                 return false;
+            }
+
+            if (steps % 64 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             // A plain number (a hyper-parameter, a shape, a dtype, a device) never carries a gradient.
@@ -181,7 +188,7 @@ namespace GradLint.Analyzers.Model
 
         private bool LocalIsFixed(ILocalReferenceOperation reference, int depth)
         {
-            var root = OperationTree.Root(reference);
+            var root = OperationHelpers.Root(reference);
             var stored = false;
             foreach (var operation in root.DescendantsAndSelf())
             {
@@ -305,10 +312,10 @@ namespace GradLint.Analyzers.Model
         }
 
         private static bool PassedAsWindow(IOperation reference, ISymbol symbol) =>
-            OperationTree.Root(reference).DescendantsAndSelf().OfType<IArgumentOperation>().Any(a =>
+            OperationHelpers.Root(reference).DescendantsAndSelf().OfType<IArgumentOperation>().Any(a =>
                 a.Parameter?.Name == "window" && a.Parameter.ContainingSymbol.Name is "stft" or "istft"
                 && a.ArgumentKind != ArgumentKind.DefaultValue
-                && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(ValueRangeAnalysis.Strip(a.Value)), symbol));
+                && SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(OperationHelpers.Strip(a.Value)), symbol));
 
         private SyntaxNode? DeclarationIn(IMethodSymbol method, SyntaxTree tree)
         {
@@ -342,7 +349,7 @@ namespace GradLint.Analyzers.Model
             : left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name.Identifier.Text == name;
 
         private static bool Targets(IOperation? target, ILocalSymbol local) =>
-            ValueRangeAnalysis.Strip(target) is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+            OperationHelpers.Strip(target) is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
 
         private static bool Declares(IOperation operation, ILocalSymbol local) =>
             operation.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(r => r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local));

@@ -14,7 +14,7 @@ namespace GradLint.Analyzers.Model
     {
         private const int MaxDepth = 6;
 
-        public static bool CarriesGraph(IOperation value, TorchSymbols torch) =>
+        public static bool CarriesGraph(IOperation value, TorchContext torch) =>
             CarriesGraph(value, torch, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default), 0);
 
         /// <summary>The locals, fields, properties and parameters <paramref name="value"/> is computed from, through locals' assignments.</summary>
@@ -28,7 +28,7 @@ namespace GradLint.Analyzers.Model
                 var (operation, depth) = pending.Pop();
                 foreach (var part in TensorWork.Walk(operation, intoLoops: true))
                 {
-                    if (OptimizerOrigin.ReferencedSymbol(part) is { } symbol && sources.Add(symbol)
+                    if (OperationHelpers.ReferencedSymbol(part) is { } symbol && sources.Add(symbol)
                         && symbol is ILocalSymbol local && depth < MaxDepth)
                     {
                         foreach (var assigned in ValuesAssignedTo(local, part))
@@ -45,7 +45,7 @@ namespace GradLint.Analyzers.Model
         /// <summary>Every value the function around <paramref name="reference"/> assigns to <paramref name="local"/> (initializer, =, op=).</summary>
         public static IEnumerable<IOperation> ValuesAssignedTo(ILocalSymbol local, IOperation reference)
         {
-            foreach (var operation in OperationTree.Root(reference).Descendants())
+            foreach (var operation in OperationHelpers.Root(reference).Descendants())
             {
                 switch (operation)
                 {
@@ -56,7 +56,7 @@ namespace GradLint.Analyzers.Model
                         }
 
                         break;
-                    case IAssignmentOperation assignment when ValueRangeAnalysis.Strip(assignment.Target) is ILocalReferenceOperation target
+                    case IAssignmentOperation assignment when OperationHelpers.Strip(assignment.Target) is ILocalReferenceOperation target
                         && SymbolEqualityComparer.Default.Equals(target.Local, local):
                         yield return assignment.Value;
                         break;
@@ -67,12 +67,12 @@ namespace GradLint.Analyzers.Model
             }
         }
 
-        private static bool CarriesGraph(IOperation? value, TorchSymbols torch, HashSet<ILocalSymbol> visiting, int depth)
+        private static bool CarriesGraph(IOperation? value, TorchContext torch, HashSet<ILocalSymbol> visiting, int depth)
         {
-            value = ValueRangeAnalysis.Strip(value);
+            value = OperationHelpers.Strip(value);
             while (value is IParenthesizedOperation parenthesized)
             {
-                value = ValueRangeAnalysis.Strip(parenthesized.Operand);
+                value = OperationHelpers.Strip(parenthesized.Operand);
             }
 
             if (value is null || depth > MaxDepth || (value.Type is { } type && !torch.IsTensor(type) && !HoldsTensors(type, torch)))
@@ -117,7 +117,7 @@ namespace GradLint.Analyzers.Model
         }
 
         // Tensor[] and IEnumerable<Tensor> (a stack of log-probabilities) carry their elements' graphs.
-        private static bool HoldsTensors(ITypeSymbol type, TorchSymbols torch) =>
+        private static bool HoldsTensors(ITypeSymbol type, TorchContext torch) =>
             type is IArrayTypeSymbol array ? torch.IsTensor(array.ElementType)
             : type is INamedTypeSymbol named && named.TypeArguments.Any(t => torch.IsTensor(t));
     }

@@ -10,12 +10,12 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     public abstract class InvocationRuleAnalyzer : TorchRuleAnalyzer
     {
-        private protected sealed override void Register(CompilationStartAnalysisContext start, TorchSymbols torch) =>
-            CandidateInvocations.Register(start, IsCandidateName, c => Analyze(c, torch));
+        private protected sealed override void Register(CompilationStartAnalysisContext start, TorchContext torch) =>
+            CandidateInvocations.Register(start, (name, options, tree) => IsCandidateName(name, options, tree, torch), c => Analyze(c, torch));
 
         /// <summary>A cheap test of the invoked method's simple name; false skips the call without binding it.</summary>
-        private protected abstract bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree);
+        private protected abstract bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch);
 
-        private protected abstract void Analyze(InvocationContext context, TorchSymbols torch);
+        private protected abstract void Analyze(InvocationContext context, TorchContext torch);
     }
 }

@@ -8,10 +8,10 @@ namespace GradLint.Analyzers.Model
     /// <summary>Recognises TorchSharp's numeric functions in every form: <c>x.log()</c>, <c>torch.log(x)</c>, <c>log(x)</c> under <c>using static</c>, in-place <c>x.log_()</c>, functional and special forms.</summary>
     internal static class NumericCalls
     {
-        public static bool IsLog(IInvocationOperation call, TorchSymbols torch) =>
+        public static bool IsLog(IInvocationOperation call, TorchContext torch) =>
             call.TargetMethod.Name is "log" or "log_" or "log2" or "log10" && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch);
 
-        public static bool IsSoftmax(IInvocationOperation call, TorchSymbols torch) =>
+        public static bool IsSoftmax(IInvocationOperation call, TorchContext torch) =>
             call.TargetMethod.Name == "softmax" && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch);
 
         /// <summary>
@@ -19,7 +19,7 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public static IOperation? OnePlus(IOperation? operation)
         {
-            if (ValueRangeAnalysis.Strip(operation) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add)
+            if (OperationHelpers.Strip(operation) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add)
             {
                 if (IsOne(add.LeftOperand)) return add.RightOperand;
                 if (IsOne(add.RightOperand)) return add.LeftOperand;
@@ -29,11 +29,11 @@ namespace GradLint.Analyzers.Model
         }
 
         public static bool IsOne(IOperation operand) =>
-            ValueRangeAnalysis.Strip(operand)?.ConstantValue is { HasValue: true, Value: { } v } && System.Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) == 1.0;
+            OperationHelpers.Strip(operand)?.ConstantValue is { HasValue: true, Value: { } v } && System.Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) == 1.0;
 
         public static bool IsNaN(IOperation? operand) =>
-            ValueRangeAnalysis.Strip(operand)?.ConstantValue is { HasValue: true, Value: double d } ? double.IsNaN(d)
-            : ValueRangeAnalysis.Strip(operand)?.ConstantValue is { HasValue: true, Value: float f } && float.IsNaN(f);
+            OperationHelpers.Strip(operand)?.ConstantValue is { HasValue: true, Value: double d } ? double.IsNaN(d)
+            : OperationHelpers.Strip(operand)?.ConstantValue is { HasValue: true, Value: float f } && float.IsNaN(f);
 
         /// <summary>Property key under which a diagnostic carries the expression its fix writes.</summary>
         public const string ReplacementKey = "gradlint.replacement";
@@ -68,26 +68,26 @@ namespace GradLint.Analyzers.Model
                 : ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, text);
 
         /// <summary>A call of <paramref name="name"/> on Tensor, torch, functional or special.</summary>
-        public static IInvocationOperation? Call(IOperation? operation, string name, TorchSymbols torch) =>
-            ValueRangeAnalysis.Strip(operation) is IInvocationOperation call && call.TargetMethod.Name == name && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch) ? call : null;
+        public static IInvocationOperation? Call(IOperation? operation, string name, TorchContext torch) =>
+            OperationHelpers.Strip(operation) is IInvocationOperation call && call.TargetMethod.Name == name && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch) ? call : null;
 
         /// <summary>For <c>log(sum(exp(x)))</c>: the sum and the exp; else null.</summary>
-        public static (IInvocationOperation Sum, IInvocationOperation Exp)? LogSumExp(IInvocationOperation log, TorchSymbols torch) =>
-            log.TargetMethod.Name == "log" && Call(ValueRangeAnalysis.Input(log), "sum", torch) is { } sum && Call(ValueRangeAnalysis.Input(sum), "exp", torch) is { } exp
+        public static (IInvocationOperation Sum, IInvocationOperation Exp)? LogSumExp(IInvocationOperation log, TorchContext torch) =>
+            log.TargetMethod.Name == "log" && Call(OperationHelpers.Input(log), "sum", torch) is { } sum && Call(OperationHelpers.Input(sum), "exp", torch) is { } exp
                 ? (sum, exp)
                 : null;
 
         /// <summary>For <c>exp(x) / exp(x).sum(…)</c> (the same x): the sum on the right; else null.</summary>
-        public static IInvocationOperation? HandWrittenSoftmax(IBinaryOperation division, TorchSymbols torch)
+        public static IInvocationOperation? HandWrittenSoftmax(IBinaryOperation division, TorchContext torch)
         {
             if (division.OperatorKind != BinaryOperatorKind.Divide || Call(division.LeftOperand, "exp", torch) is not { } top
-                || Call(division.RightOperand, "sum", torch) is not { } sum || Call(ValueRangeAnalysis.Input(sum), "exp", torch) is not { } bottom)
+                || Call(division.RightOperand, "sum", torch) is not { } sum || Call(OperationHelpers.Input(sum), "exp", torch) is not { } bottom)
             {
                 return null;
             }
 
-            var a = ValueRangeAnalysis.Input(top);
-            var b = ValueRangeAnalysis.Input(bottom);
+            var a = OperationHelpers.Input(top);
+            var b = OperationHelpers.Input(bottom);
             return a is not null && b is not null && a.Syntax.ToString() == b.Syntax.ToString() ? sum : null;
         }
 
@@ -97,7 +97,7 @@ namespace GradLint.Analyzers.Model
             var parent = exp.Parent;
             while (parent is IConversionOperation) parent = parent.Parent;
             return parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } minus
-                && ValueRangeAnalysis.Strip(minus.LeftOperand) == exp && IsOne(minus.RightOperand);
+                && OperationHelpers.Strip(minus.LeftOperand) == exp && IsOne(minus.RightOperand);
         }
 
         /// <summary>
@@ -140,7 +140,7 @@ namespace GradLint.Analyzers.Model
                 && CandidateInvocations.InvokedName(call) is "no_grad" or "inference_mode");
 
         /// <summary>True when <paramref name="exp"/> is part of a pattern GL2003 reports (it says it better).</summary>
-        public static bool InLogSumExpPattern(IInvocationOperation exp, TorchSymbols torch)
+        public static bool InLogSumExpPattern(IInvocationOperation exp, TorchContext torch)
         {
             for (var parent = exp.Parent; parent is not null; parent = parent.Parent)
             {
@@ -164,28 +164,28 @@ namespace GradLint.Analyzers.Model
             return false;
         }
 
-        public static bool IsSigmoid(IInvocationOperation call, TorchSymbols torch) =>
+        public static bool IsSigmoid(IInvocationOperation call, TorchContext torch) =>
             call.TargetMethod.Name == "sigmoid" && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch);
 
         /// <summary>
         /// The sigmoid call when <paramref name="log"/> is <c>log(sigmoid(x))</c> (Complement false) or
         /// <c>log(1 - sigmoid(x))</c> (Complement true), in any form; else null.
         /// </summary>
-        public static (IInvocationOperation Sigmoid, bool Complement)? SigmoidLog(IInvocationOperation log, TorchSymbols torch)
+        public static (IInvocationOperation Sigmoid, bool Complement)? SigmoidLog(IInvocationOperation log, TorchContext torch)
         {
             if (log.TargetMethod.Name != "log")
             {
                 return null;
             }
 
-            var input = ValueRangeAnalysis.Strip(ValueRangeAnalysis.Input(log));
+            var input = OperationHelpers.Strip(OperationHelpers.Input(log));
             if (input is IInvocationOperation direct && IsSigmoid(direct, torch))
             {
                 return (direct, false);
             }
 
             if (input is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } minus && IsOne(minus.LeftOperand)
-                && ValueRangeAnalysis.Strip(minus.RightOperand) is IInvocationOperation complement && IsSigmoid(complement, torch))
+                && OperationHelpers.Strip(minus.RightOperand) is IInvocationOperation complement && IsSigmoid(complement, torch))
             {
                 return (complement, true);
             }
@@ -194,8 +194,8 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>The softmax call that <paramref name="log"/> takes the log of, if it does.</summary>
-        public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchSymbols torch) =>
-            ValueRangeAnalysis.Strip(ValueRangeAnalysis.Input(log)) is IInvocationOperation inner && IsSoftmax(inner, torch) ? inner : null;
+        public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchContext torch) =>
+            OperationHelpers.Strip(OperationHelpers.Input(log)) is IInvocationOperation inner && IsSoftmax(inner, torch) ? inner : null;
 
         private static readonly ImmutableHashSet<string> HostReads = ImmutableHashSet.Create(
             "item", "ToDouble", "ToSingle", "ToInt32", "ToInt64", "ToBoolean", "ToArray", "data", "ToString", "str", "print");
@@ -205,9 +205,9 @@ namespace GradLint.Analyzers.Model
         /// locals (also <c>var (a, b) = linalg.eigh(m)</c>), ends in a read back to the host
         /// (<c>ToDouble()</c>, <c>item&lt;T&gt;()</c>, <c>ToArray</c>…): it cannot reach a loss, so no gradient flows back through it.
         /// </summary>
-        public static bool OnlyReadOnHost(IOperation value, TorchSymbols torch) => OnlyReadOnHost(value, torch, 0);
+        public static bool OnlyReadOnHost(IOperation value, TorchContext torch) => OnlyReadOnHost(value, torch, 0);
 
-        private static bool OnlyReadOnHost(IOperation value, TorchSymbols torch, int depth)
+        private static bool OnlyReadOnHost(IOperation value, TorchContext torch, int depth)
         {
             if (depth > 8)
             {
@@ -248,9 +248,9 @@ namespace GradLint.Analyzers.Model
             return false;
         }
 
-        private static bool UsesOnlyReadOnHost(ILocalSymbol local, IOperation anywhere, TorchSymbols torch, int depth)
+        private static bool UsesOnlyReadOnHost(ILocalSymbol local, IOperation anywhere, TorchContext torch, int depth)
         {
-            var uses = OperationTree.Root(anywhere).DescendantsAndSelf().OfType<ILocalReferenceOperation>().Where(r => !r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local)
+            var uses = OperationHelpers.Root(anywhere).DescendantsAndSelf().OfType<ILocalReferenceOperation>().Where(r => !r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local)
                 && !(r.Parent is IAssignmentOperation assignment && assignment.Target == r)).ToList();
             return uses.All(use => OnlyReadOnHost(use, torch, depth + 1));
         }

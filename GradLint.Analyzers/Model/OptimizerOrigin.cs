@@ -3,6 +3,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
+using static GradLint.Analyzers.Model.OperationHelpers;
+
 namespace GradLint.Analyzers.Model
 {
     /// <summary>
@@ -45,20 +47,9 @@ namespace GradLint.Analyzers.Model
             return Describe(Strip(value));
         }
 
-        public static ISymbol? ReferencedSymbol(IOperation? operation) => Strip(operation) switch
-        {
-            ILocalReferenceOperation local => local.Local,
-            IParameterReferenceOperation parameter => parameter.Parameter,
-            IFieldReferenceOperation field when field.Instance is null or IInstanceReferenceOperation => field.Field,
-            IPropertyReferenceOperation property when property.Instance is null or IInstanceReferenceOperation => property.Property,
-            _ => null,
-        };
-
-        private static IOperation? Strip(IOperation? operation) => ValueRangeAnalysis.Strip(operation);
-
         private static IOperation? FindInFunction(IOperation reference, ISymbol local)
         {
-            foreach (var operation in OperationTree.Root(reference).DescendantsAndSelf())
+            foreach (var operation in OperationHelpers.Root(reference).DescendantsAndSelf())
             {
                 if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) && IsCreation(declarator.Initializer?.Value))
                 {

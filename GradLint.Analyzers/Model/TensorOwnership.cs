@@ -11,14 +11,14 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal static class TensorOwnership
     {
-        public static bool EveryTensorIsOwned(IOperation root, TorchSymbols torch)
+        public static bool EveryTensorIsOwned(IOperation root, TorchContext torch)
         {
             var disposed = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             var created = new List<IOperation>();
             foreach (var operation in TensorWork.Walk(root, intoLoops: true))
             {
                 if (operation is IInvocationOperation { TargetMethod.Name: "Dispose", Instance: { } instance }
-                    && ValueRangeAnalysis.Strip(instance) is ILocalReferenceOperation local)
+                    && OperationHelpers.Strip(instance) is ILocalReferenceOperation local)
                 {
                     disposed.Add(local.Local);
                 }
@@ -40,7 +40,7 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>True when <paramref name="operation"/> makes a new managed tensor (not one that returns its receiver, as in-place ops do).</summary>
-        public static bool CreatesTensor(IOperation operation, TorchSymbols torch)
+        public static bool CreatesTensor(IOperation operation, TorchContext torch)
         {
             if (!torch.IsTensor(operation.Type))
             {

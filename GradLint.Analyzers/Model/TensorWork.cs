@@ -33,7 +33,7 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal static class TensorWork
     {
-        public static TensorWorkKind Classify(IInvocationOperation call, TorchSymbols torch)
+        public static TensorWorkKind Classify(IInvocationOperation call, TorchContext torch)
         {
             switch (TrainingCalls.Classify(call, torch))
             {
@@ -99,7 +99,7 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>The calls of per-step tensor work in <paramref name="root"/> (see <see cref="Walk"/>).</summary>
-        public static IEnumerable<(IInvocationOperation Call, TensorWorkKind Kind)> Calls(IOperation root, TorchSymbols torch, bool intoLoops)
+        public static IEnumerable<(IInvocationOperation Call, TensorWorkKind Kind)> Calls(IOperation root, TorchContext torch, bool intoLoops)
         {
             foreach (var operation in Walk(root, intoLoops))
             {
@@ -111,7 +111,7 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>True when <paramref name="operation"/> sits in a member of a module type (its forward or a helper of it), where the caller's scope owns the tensors.</summary>
-        public static bool IsInsideModule(IOperation operation, TorchSymbols torch) =>
+        public static bool IsInsideModule(IOperation operation, TorchContext torch) =>
             operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart)?.ContainingType is { } type && torch.IsModule(type);
 
         /// <summary>A call as a message shows it: <c>loss.backward()</c>, <c>model.call(…)</c>, <c>mse_loss(…)</c>; long receivers elided.</summary>

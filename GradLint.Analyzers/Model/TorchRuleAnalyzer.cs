@@ -15,7 +15,7 @@ namespace GradLint.Analyzers.Model
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var torch = TorchSymbols.TryCreate(start.Compilation);
+                var torch = TorchContext.TryCreate(start.Compilation);
                 if (torch is not null)
                 {
                     Register(start, torch);
@@ -24,6 +24,6 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>Registers the rule's actions for a compilation that references TorchSharp.</summary>
-        private protected abstract void Register(CompilationStartAnalysisContext start, TorchSymbols torch);
+        private protected abstract void Register(CompilationStartAnalysisContext start, TorchContext torch);
     }
 }

@@ -13,7 +13,7 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal static class TrainingCalls
     {
-        public static TrainingCallKind Classify(IInvocationOperation invocation, TorchSymbols torch)
+        public static TrainingCallKind Classify(IInvocationOperation invocation, TorchContext torch)
         {
             var method = invocation.TargetMethod;
             switch (method.Name)
@@ -45,13 +45,10 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>
         /// True when <paramref name="root"/> or anything inside it (nested blocks, <c>using</c>,
-        /// <c>if</c>, lambdas such as an LBFGS closure) makes a call of <paramref name="kind"/>.
+        /// <c>if</c>, lambdas such as an LBFGS closure) makes a call of <paramref name="kind"/> that
+        /// <paramref name="accept"/> accepts.
         /// </summary>
-        public static bool Contains(IOperation root, TrainingCallKind kind, TorchSymbols torch) =>
-            Contains(root, kind, torch, static _ => true);
-
-        /// <summary>As <see cref="Contains(IOperation, TrainingCallKind, TorchSymbols)"/>, counting only calls that <paramref name="accept"/> accepts.</summary>
-        public static bool Contains(IOperation root, TrainingCallKind kind, TorchSymbols torch, System.Func<IInvocationOperation, bool> accept)
+        public static bool Contains(IOperation root, TrainingCallKind kind, TorchContext torch, System.Func<IInvocationOperation, bool> accept)
         {
             foreach (var operation in root.DescendantsAndSelf())
             {
@@ -70,7 +67,7 @@ namespace GradLint.Analyzers.Model
         /// from), or on the same optimizer. Another optimizer's <c>zero_grad()</c> (a GAN's
         /// discriminator) does not clear this one's gradients.
         /// </summary>
-        public static bool ClearsGradientsOf(IInvocationOperation zeroGrad, IInvocationOperation step, TorchSymbols torch)
+        public static bool ClearsGradientsOf(IInvocationOperation zeroGrad, IInvocationOperation step, TorchContext torch)
         {
             if (torch.IsModule(zeroGrad.TargetMethod.ContainingType))
             {
@@ -120,7 +117,7 @@ namespace GradLint.Analyzers.Model
         /// by name, because an analyzer may not ask the compilation for another tree's semantic
         /// model — this only ever suppresses a report.
         /// </remarks>
-        public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchSymbols torch, string methodName) =>
+        public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchContext torch, string methodName) =>
             HelperContains(root, kind, invocation => Classify(invocation, torch), name => name == methodName);
 
         /// <summary>As above, with the caller's classification and, for helpers in other trees, name test.</summary>
@@ -184,7 +181,7 @@ namespace GradLint.Analyzers.Model
         /// local function, whose iteration (body, and a <c>for</c> loop's increment) calls
         /// backward(). Null when there is none: then the call is not part of a training loop.
         /// </summary>
-        public static ILoopOperation? FindTrainingLoop(IOperation operation, TorchSymbols torch)
+        public static ILoopOperation? FindTrainingLoop(IOperation operation, TorchContext torch)
         {
             for (var current = operation.Parent; current is not null; current = current.Parent)
             {
@@ -215,10 +212,10 @@ namespace GradLint.Analyzers.Model
             }
         }
 
-        public static bool IterationContains(ILoopOperation loop, TrainingCallKind kind, TorchSymbols torch) =>
+        public static bool IterationContains(ILoopOperation loop, TrainingCallKind kind, TorchContext torch) =>
             IterationContains(loop, kind, torch, static _ => true);
 
-        public static bool IterationContains(ILoopOperation loop, TrainingCallKind kind, TorchSymbols torch, System.Func<IInvocationOperation, bool> accept)
+        public static bool IterationContains(ILoopOperation loop, TrainingCallKind kind, TorchContext torch, System.Func<IInvocationOperation, bool> accept)
         {
             foreach (var part in Iteration(loop))
             {

@@ -14,26 +14,26 @@ namespace GradLint.Analyzers.Model
 
         private readonly ImmutableHashSet<string> clippingMethods;
 
-        public TrainingContext(TorchSymbols torch, ImmutableHashSet<string> clippingMethods)
+        public TrainingContext(TorchContext torch, ImmutableHashSet<string> clippingMethods)
         {
             Torch = torch;
             this.clippingMethods = clippingMethods;
         }
 
-        public TorchSymbols Torch { get; }
+        public TorchContext Torch { get; }
 
-        public static TrainingContext For(InvocationContext context, TorchSymbols torch) =>
-            new TrainingContext(torch, GradLintOptions.ClippingMethods(context.Options, context.Invocation.Syntax.SyntaxTree));
+        public static TrainingContext For(InvocationContext context, TorchContext torch) =>
+            new TrainingContext(torch, torch.ClippingMethods(context.Options, context.Invocation.Syntax.SyntaxTree));
 
         /// <summary>The method names a clipping call can have here: TorchSharp's and the configured ones.</summary>
-        public static bool IsClipName(string name, AnalyzerOptions options, SyntaxTree tree)
+        public static bool IsClipName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch)
         {
             if (name == "clip_grad_norm_" || name == "clip_grad_value_")
             {
                 return true;
             }
 
-            foreach (var configured in GradLintOptions.ClippingMethods(options, tree))
+            foreach (var configured in torch.ClippingMethods(options, tree))
             {
                 if (configured.EndsWith("." + name, System.StringComparison.Ordinal))
                 {

@@ -5,20 +5,16 @@ namespace GradLint.Analyzers.Model
     /// <summary>One training call of a function, with its place in source order.</summary>
     internal readonly struct TrainingEvent
     {
-        public TrainingEvent(TrainingCallKind kind, IInvocationOperation invocation, bool viaHelper, bool isGuardedStep)
+        public TrainingEvent(TrainingCallKind kind, IInvocationOperation invocation, bool isGuardedStep)
         {
             Kind = kind;
             Invocation = invocation;
-            ViaHelper = viaHelper;
             IsGuardedStep = isGuardedStep;
         }
 
         public TrainingCallKind Kind { get; }
 
         public IInvocationOperation Invocation { get; }
-
-        /// <summary>The call is to a helper method of this compilation that makes such a call (one level).</summary>
-        public bool ViaHelper { get; }
 
         /// <summary>A step() on a GradLint guarded optimizer: it clips as it steps.</summary>
         public bool IsGuardedStep { get; }

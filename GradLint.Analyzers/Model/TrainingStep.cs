@@ -15,26 +15,26 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal sealed class TrainingStep
     {
-        private TrainingStep(IOperation root, ImmutableArray<TrainingEvent> events)
+        private TrainingStep(ImmutableArray<TrainingEvent> events)
         {
-            Root = root;
             Events = events;
         }
 
-        public IOperation Root { get; }
-
         public ImmutableArray<TrainingEvent> Events { get; }
 
-        public static TrainingStep Of(IOperation operation, TrainingContext context)
+        /// <summary>The training step of the function <paramref name="operation"/> belongs to (cached per compilation by <see cref="TorchContext.StepOf"/>).</summary>
+        public static TrainingStep Of(IOperation operation, TrainingContext context) => context.Torch.StepOf(operation, context);
+
+        /// <summary>Collects the training calls of the function whose root is <paramref name="root"/>.</summary>
+        internal static TrainingStep Build(IOperation root, TrainingContext context)
         {
-            var root = RootOf(operation, context.Torch);
             var events = new List<TrainingEvent>();
             Collect(root, context, events);
-            return new TrainingStep(root, events.OrderBy(e => e.Position).ToImmutableArray());
+            return new TrainingStep(events.OrderBy(e => e.Position).ToImmutableArray());
         }
 
         /// <summary>The function <paramref name="operation"/> belongs to.</summary>
-        public static IOperation RootOf(IOperation operation, TorchSymbols torch)
+        public static IOperation RootOf(IOperation operation, TorchContext torch)
         {
             var current = operation;
             while (current.Parent is not null)
@@ -51,7 +51,7 @@ namespace GradLint.Analyzers.Model
         }
 
         // A lambda passed (possibly through a delegate conversion) as an argument of step().
-        private static bool IsStepClosure(IOperation lambda, TorchSymbols torch)
+        private static bool IsStepClosure(IOperation lambda, TorchContext torch)
         {
             for (var parent = lambda.Parent; parent is not null; parent = parent.Parent)
             {
@@ -85,11 +85,11 @@ namespace GradLint.Analyzers.Model
                     var kind = context.Classify(invocation);
                     if (kind != TrainingCallKind.None)
                     {
-                        events.Add(new TrainingEvent(kind, invocation, viaHelper: false, isGuardedStep: kind == TrainingCallKind.Step && context.IsGuardedStep(invocation)));
+                        events.Add(new TrainingEvent(kind, invocation, isGuardedStep: kind == TrainingCallKind.Step && context.IsGuardedStep(invocation)));
                     }
                     else if (context.HelperClips(invocation))
                     {
-                        events.Add(new TrainingEvent(TrainingCallKind.Clip, invocation, viaHelper: true, isGuardedStep: false));
+                        events.Add(new TrainingEvent(TrainingCallKind.Clip, invocation, isGuardedStep: false));   // a helper of this compilation that clips
                     }
                 }
 

@@ -22,11 +22,11 @@ namespace GradLint.Analyzers.Model
         private protected abstract string Clamp(AnalyzerOptions options, SyntaxTree tree);
 
         /// <summary>A more specific rule reports this call instead.</summary>
-        private protected virtual bool LeftToOtherRule(IInvocationOperation call, TorchSymbols torch) => false;
+        private protected virtual bool LeftToOtherRule(IInvocationOperation call, TorchContext torch) => false;
 
-        private protected sealed override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => IsFunction(name);
+        private protected sealed override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => IsFunction(name);
 
-        private protected sealed override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected sealed override void Analyze(InvocationContext context, TorchContext torch)
         {
             var call = context.Invocation;
             if (!IsFunction(call.TargetMethod.Name) || !ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch) || LeftToOtherRule(call, torch))
@@ -34,10 +34,10 @@ namespace GradLint.Analyzers.Model
                 return;
             }
 
-            var argument = ValueRangeAnalysis.Input(call);
+            var argument = OperationHelpers.Input(call);
             // A fixed value (a positional encoding, a window, a schedule) needs no grad and fails on the
             // first run if it fails at all: not the training-time hazard these rules are about.
-            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch)) || FixedValues.IsFixed(argument, torch))
+            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch)) || FixedValues.IsFixed(argument, torch, context.CancellationToken))
             {
                 return;
             }

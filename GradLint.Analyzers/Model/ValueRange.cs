@@ -2,6 +2,8 @@ using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
+using static GradLint.Analyzers.Model.OperationHelpers;
+
 namespace GradLint.Analyzers.Model
 {
     /// <summary>What is provable about a tensor expression's values. Positive implies NonNegative.</summary>
@@ -27,7 +29,7 @@ namespace GradLint.Analyzers.Model
     {
         private const int MaxDepth = 12;
 
-        public static ValueRange Of(IOperation? operation, TorchSymbols torch) => Of(operation, torch, 0);
+        public static ValueRange Of(IOperation? operation, TorchContext torch) => Of(operation, torch, 0);
 
         public static bool IsPositive(this ValueRange range) => (range & ValueRange.Positive) == ValueRange.Positive;
 
@@ -35,7 +37,7 @@ namespace GradLint.Analyzers.Model
 
         public static bool IsNonPositive(this ValueRange range) => (range & ValueRange.NonPositive) == ValueRange.NonPositive;
 
-        private static ValueRange Of(IOperation? operation, TorchSymbols torch, int depth)
+        private static ValueRange Of(IOperation? operation, TorchContext torch, int depth)
         {
             operation = Strip(operation);
             if (operation is null || depth > MaxDepth)
@@ -66,7 +68,7 @@ namespace GradLint.Analyzers.Model
             }
         }
 
-        private static ValueRange OfBinary(IBinaryOperation binary, TorchSymbols torch, int depth)
+        private static ValueRange OfBinary(IBinaryOperation binary, TorchContext torch, int depth)
         {
             var left = Of(binary.LeftOperand, torch, depth + 1);
             var right = Of(binary.RightOperand, torch, depth + 1);
@@ -127,7 +129,7 @@ namespace GradLint.Analyzers.Model
             }
         }
 
-        private static ValueRange OfCall(IInvocationOperation call, TorchSymbols torch, int depth)
+        private static ValueRange OfCall(IInvocationOperation call, TorchContext torch, int depth)
         {
             if (!IsTorchTensorFunction(call.TargetMethod, torch))
             {
@@ -204,14 +206,14 @@ namespace GradLint.Analyzers.Model
 
         // A constant lower bound proves what it proves; a lower bound given by a plain number the
         // analysis cannot see (`clamp(x, min: amin)`) is how a positive floor is written: trust it.
-        private static ValueRange FromMinArgument(IOperation? min, TorchSymbols torch) =>
+        private static ValueRange FromMinArgument(IOperation? min, TorchContext torch) =>
             Constant(min) is double value ? FromMin(value) : min is not null && IsUnknownScalar(min, torch) ? ValueRange.Positive : ValueRange.Unknown;
 
         private static ValueRange FromMin(double? min) =>
             min is double m ? (m > 0 ? ValueRange.Positive : m >= 0 ? ValueRange.NonNegative : ValueRange.Unknown) : ValueRange.Unknown;
 
         /// <summary>A method of Tensor, torch, torch.nn.functional or torch.special.</summary>
-        public static bool IsTorchTensorFunction(IMethodSymbol method, TorchSymbols torch)
+        public static bool IsTorchTensorFunction(IMethodSymbol method, TorchContext torch)
         {
             var type = method.ContainingType;
             return torch.IsTensor(type)
@@ -219,33 +221,6 @@ namespace GradLint.Analyzers.Model
                 || (torch.Functional is not null && SymbolEqualityComparer.Default.Equals(type, torch.Functional))
                 || (torch.Special is not null && SymbolEqualityComparer.Default.Equals(type, torch.Special))
                 || (torch.Linalg is not null && SymbolEqualityComparer.Default.Equals(type, torch.Linalg));
-        }
-
-        /// <summary>The tensor a call works on: the receiver of <c>x.f()</c>, or the first argument of <c>torch.f(x)</c>.</summary>
-        public static IOperation? Input(IInvocationOperation call) =>
-            call.Instance ?? (call.Arguments.Length > 0 ? call.Arguments[0].Value : null);
-
-        public static IOperation? Argument(IInvocationOperation call, string name)
-        {
-            foreach (var argument in call.Arguments)
-            {
-                if (argument.Parameter?.Name == name)
-                {
-                    return argument.ArgumentKind == ArgumentKind.DefaultValue ? null : argument.Value;
-                }
-            }
-
-            return null;
-        }
-
-        public static IOperation? Strip(IOperation? operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
         }
 
         private static double? Constant(IOperation? operation)
@@ -266,7 +241,7 @@ namespace GradLint.Analyzers.Model
             return null;
         }
 
-        private static bool IsUnknownScalar(IOperation operand, TorchSymbols torch)
+        private static bool IsUnknownScalar(IOperation operand, TorchContext torch)
         {
             var stripped = Strip(operand);
             return stripped?.Type is { } type && !torch.IsTensor(type) && type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
@@ -277,7 +252,7 @@ namespace GradLint.Analyzers.Model
         /// An epsilon written as one: a constant in (0, 1e-2], or a plain-number variable, field or
         /// parameter named eps/epsilon (bn_eps, layerNormEps, …).
         /// </summary>
-        private static bool IsEpsilon(IOperation operand, TorchSymbols torch)
+        private static bool IsEpsilon(IOperation operand, TorchContext torch)
         {
             var stripped = Strip(operand);
             if (stripped is null)
@@ -290,36 +265,15 @@ namespace GradLint.Analyzers.Model
                 return value > 0 && value <= 1e-2;
             }
 
-            var name = OptimizerOrigin.ReferencedSymbol(stripped)?.Name;
+            var name = OperationHelpers.ReferencedSymbol(stripped)?.Name;
             return name is not null && (name.Equals("eps", StringComparison.OrdinalIgnoreCase) || name.EndsWith("eps", StringComparison.OrdinalIgnoreCase)
                 || name.IndexOf("epsilon", StringComparison.OrdinalIgnoreCase) >= 0);
         }
 
         private static bool SameValue(IOperation a, IOperation b)
         {
-            var x = OptimizerOrigin.ReferencedSymbol(Strip(a));
-            return x is not null && SymbolEqualityComparer.Default.Equals(x, OptimizerOrigin.ReferencedSymbol(Strip(b)));
-        }
-
-        // A local assigned exactly once (its initializer); null when it is reassigned anywhere.
-        public static IOperation? SingleAssignmentOf(ILocalReferenceOperation reference) => SingleAssignment(reference);
-
-        private static IOperation? SingleAssignment(ILocalReferenceOperation reference)
-        {
-            IOperation? value = null;
-            foreach (var operation in OperationTree.Root(reference).DescendantsAndSelf())
-            {
-                switch (operation)
-                {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
-                        value = declarator.Initializer?.Value;
-                        break;
-                    case IAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, reference.Local):
-                        return null;
-                }
-            }
-
-            return value;
+            var x = OperationHelpers.ReferencedSymbol(Strip(a));
+            return x is not null && SymbolEqualityComparer.Default.Equals(x, OperationHelpers.ReferencedSymbol(Strip(b)));
         }
     }
 }

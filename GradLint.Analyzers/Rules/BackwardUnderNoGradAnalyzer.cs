@@ -21,9 +21,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1006_BackwardUnderNoGrad);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "backward";
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => name == "backward";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var backward = context.Invocation;
             if (TrainingCalls.Classify(backward, torch) != TrainingCallKind.Backward)
@@ -32,7 +32,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var value = backward.TargetMethod.IsStatic ? backward.Arguments.FirstOrDefault()?.Value : backward.Instance;
-            value = ValueRangeAnalysis.Strip(value);
+            value = OperationHelpers.Strip(value);
             if (value is null)
             {
                 return;

@@ -32,22 +32,16 @@ namespace GradLint.Analyzers.Rules
         /// <summary>Diagnostic property: the model expression, as written, for the Eval/Train fixes.</summary>
         public const string ModelProperty = "Model";
 
-        private static readonly string[] ModeDependentLayers =
-        {
-            "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
-            "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
-        };
-
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3003_EvaluationBuildsGraphs);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
             OperationContext.Register(start, TensorsWithoutDisposeScopeAnalyzer.BodyCallsSomething, context => Analyze(context, torch, callSites), TensorsWithoutDisposeScopeAnalyzer.Loops);
         }
 
-        private static void Analyze(OperationContext context, TorchSymbols torch, CallSites callSites)
+        private static void Analyze(OperationContext context, TorchContext torch, CallSites callSites)
         {
             if (context.Operation is not ILoopOperation loop)
             {
@@ -73,7 +67,7 @@ namespace GradLint.Analyzers.Rules
             CheckMode(context, loop, forwards, code, trainsHere, torch);
         }
 
-        private static void CheckNoGrad(OperationContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IOperation function, IReadOnlyList<IOperation> code, TorchSymbols torch, CallSites callSites)
+        private static void CheckNoGrad(OperationContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IOperation function, IReadOnlyList<IOperation> code, TorchContext torch, CallSites callSites)
         {
             var recording = forwards.FirstOrDefault(f => GradMode.NoGradScopeAt(f.Syntax) is null);
             if (recording is null
@@ -93,11 +87,11 @@ namespace GradLint.Analyzers.Rules
                 $"This loop runs '{TensorWork.Describe(recording)}' with gradients on but its function never calls backward(): every forward pass records an autograd graph and keeps its activations for nothing; run the evaluation under 'using var noGrad = torch.no_grad();'"));
         }
 
-        private static void CheckMode(OperationContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IReadOnlyList<IOperation> code, bool trains, TorchSymbols torch)
+        private static void CheckMode(OperationContext context, ILoopOperation loop, List<IInvocationOperation> forwards, IReadOnlyList<IOperation> code, bool trains, TorchContext torch)
         {
             foreach (var forward in forwards)
             {
-                var model = OptimizerOrigin.ReferencedSymbol(forward.Instance);
+                var model = OperationHelpers.ReferencedSymbol(forward.Instance);
                 if (model is null || !HasModeDependentLayers(model, forward, torch))
                 {
                     continue;
@@ -173,13 +167,13 @@ namespace GradLint.Analyzers.Rules
         /// What sets or assumes the model's mode in the function, in source order: <c>train()</c>/<c>eval()</c>
         /// calls on it, and the other loops that train (leave it in training mode) or evaluate it.
         /// </summary>
-        private static List<ModeEvent> ModeEvents(IReadOnlyList<IOperation> code, ISymbol model, TorchSymbols torch, ILoopOperation exclude)
+        private static List<ModeEvent> ModeEvents(IReadOnlyList<IOperation> code, ISymbol model, TorchContext torch, ILoopOperation exclude)
         {
             var events = new List<ModeEvent>();
             foreach (var operation in code.SelectMany(c => TensorWork.Walk(c, intoLoops: true)))
             {
                 if (operation is IInvocationOperation { TargetMethod.Name: "train" or "eval" } call && !call.TargetMethod.IsStatic
-                    && torch.IsModule(call.TargetMethod.ContainingType) && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(call.Instance), model))
+                    && torch.IsModule(call.TargetMethod.ContainingType) && SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(call.Instance), model))
                 {
                     var eval = call.TargetMethod.Name == "eval"
                         || (call.Arguments.FirstOrDefault()?.Value is { ConstantValue: { HasValue: true, Value: false } } && !call.Arguments[0].IsImplicit);
@@ -188,7 +182,7 @@ namespace GradLint.Analyzers.Rules
                 else if (operation is ILoopOperation other && other != exclude && !other.Syntax.Span.Contains(exclude.Syntax.Span) && !exclude.Syntax.Span.Contains(other.Syntax.Span))
                 {
                     var otherWork = TensorWork.Calls(other.Body, torch, intoLoops: true).ToList();
-                    var forwardsModel = otherWork.Any(w => w.Kind == TensorWorkKind.Forward && SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(w.Call.Instance), model));
+                    var forwardsModel = otherWork.Any(w => w.Kind == TensorWorkKind.Forward && SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(w.Call.Instance), model));
                     if (forwardsModel && otherWork.Any(w => w.Kind == TensorWorkKind.Backward))
                     {
                         events.Add(new ModeEvent(Mode.Train, other.Syntax.Span, isCall: false, "the training loop '" + LoopHeader(other.Syntax) + "'"));
@@ -209,7 +203,7 @@ namespace GradLint.Analyzers.Rules
         }
 
         /// <summary>True when the model's layers change with its mode: a TorchSharp Dropout/BatchNorm, a type of this compilation that builds one, or a local built with one.</summary>
-        private static bool HasModeDependentLayers(ISymbol model, IOperation use, TorchSymbols torch)
+        private static bool HasModeDependentLayers(ISymbol model, IOperation use, TorchContext torch)
         {
             var type = model switch
             {
@@ -221,7 +215,7 @@ namespace GradLint.Analyzers.Rules
             };
             for (var current = type; current is not null; current = current.BaseType)
             {
-                if (ModeDependentLayers.Contains(current.Name) && current.ContainingNamespace?.ToDisplayString() == "TorchSharp.Modules")
+                if (current is INamedTypeSymbol named && torch.ModeDependentModules.Contains(named.OriginalDefinition))
                 {
                     return true;
                 }
@@ -240,8 +234,8 @@ namespace GradLint.Analyzers.Rules
         private static bool BuildsModeDependentLayer(SyntaxNode node) =>
             node.DescendantNodesAndSelf().Any(n => n switch
             {
-                InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call) is { } name && ModeDependentLayers.Contains(name),
-                ObjectCreationExpressionSyntax creation => ModeDependentLayers.Contains(creation.Type.ToString().Split('.').Last()),
+                InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call) is { } name && TorchContext.ModeDependentModuleNames.Contains(name),
+                ObjectCreationExpressionSyntax creation => TorchContext.ModeDependentModuleNames.Contains(creation.Type.ToString().Split('.').Last()),
                 _ => false,
             });
 
@@ -277,7 +271,7 @@ namespace GradLint.Analyzers.Rules
                 .ToList();
         }
 
-        private static bool ReturnsTensors(IOperation function, TorchSymbols torch)
+        private static bool ReturnsTensors(IOperation function, TorchContext torch)
         {
             var returnType = function switch
             {
@@ -296,7 +290,7 @@ namespace GradLint.Analyzers.Rules
         }
 
         // Something computed with a graph is stored outside the loop (kept for a later backward, or GL3002's finding).
-        private static bool KeepsAGraphOutside(ILoopOperation loop, TorchSymbols torch)
+        private static bool KeepsAGraphOutside(ILoopOperation loop, TorchContext torch)
         {
             foreach (var operation in TensorWork.Walk(loop.Body, intoLoops: true))
             {
@@ -316,7 +310,7 @@ namespace GradLint.Analyzers.Rules
                     continue;
                 }
 
-                var symbol = OptimizerOrigin.ReferencedSymbol(target) ?? OptimizerOrigin.ReferencedSymbol((target as IArrayElementReferenceOperation)?.ArrayReference);
+                var symbol = OperationHelpers.ReferencedSymbol(target) ?? OperationHelpers.ReferencedSymbol((target as IArrayElementReferenceOperation)?.ArrayReference);
                 var outside = symbol is not ILocalSymbol || !symbol.DeclaringSyntaxReferences.Any(r => loop.Syntax.Span.Contains(r.Span));
                 if (outside && GraphFlow.CarriesGraph(value, torch))
                 {

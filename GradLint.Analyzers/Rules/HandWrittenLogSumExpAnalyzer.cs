@@ -19,15 +19,15 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2003_HandWrittenLogSumExp);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             CandidateInvocations.Register(start, static (name, _, _) => name == "log", c =>
             {
                 if (NumericCalls.LogSumExp(c.Invocation, torch) is { } pattern)
                 {
-                    var x = ValueRangeAnalysis.Input(pattern.Exp)!;
-                    var dim = ValueRangeAnalysis.Argument(pattern.Sum, "dim");
-                    var keep = ValueRangeAnalysis.Argument(pattern.Sum, "keepdim");
+                    var x = OperationHelpers.Input(pattern.Exp)!;
+                    var dim = OperationHelpers.Argument(pattern.Sum, "dim");
+                    var keep = OperationHelpers.Argument(pattern.Sum, "keepdim");
                     var fix = dim is null
                         ? (pattern.Sum.Arguments.Length == 0 || AllDefault(pattern.Sum) ? $"{NumericCalls.Receiver(x)}.flatten().logsumexp(0)" : null)
                         : $"{NumericCalls.Receiver(x)}.logsumexp({dim.Syntax}{(keep is null ? "" : ", " + keep.Syntax)})";
@@ -46,9 +46,9 @@ namespace GradLint.Analyzers.Rules
                         return;
                     }
 
-                    var x = ValueRangeAnalysis.Input(NumericCalls.Call(op.LeftOperand, "exp", torch)!)!;
-                    var dim = ValueRangeAnalysis.Argument(sum, "dim");
-                    var keep = ValueRangeAnalysis.Strip(ValueRangeAnalysis.Argument(sum, "keepdim"))?.ConstantValue;
+                    var x = OperationHelpers.Input(NumericCalls.Call(op.LeftOperand, "exp", torch)!)!;
+                    var dim = OperationHelpers.Argument(sum, "dim");
+                    var keep = OperationHelpers.Strip(OperationHelpers.Argument(sum, "keepdim"))?.ConstantValue;
                     var fix = dim is not null && keep is { HasValue: true, Value: true } ? $"{NumericCalls.Receiver(x)}.softmax({dim.Syntax})" : null;
                     Report(c.ReportDiagnostic, op, "is a softmax written by hand", fix ?? "softmax(x, dim)", fix);
                 },

@@ -15,9 +15,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2011_LogOfSigmoid);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "log";
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => name == "log";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var log = context.Invocation;
             if (!NumericCalls.IsLog(log, torch) || NumericCalls.SigmoidLog(log, torch) is not var (sigmoid, complement))
@@ -25,7 +25,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var input = ValueRangeAnalysis.Input(sigmoid)?.Syntax.ToString() ?? "x";
+            var input = OperationHelpers.Input(sigmoid)?.Syntax.ToString() ?? "x";
             var replacement = complement ? $"logsigmoid(-({input}))" : $"logsigmoid({input})";
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL2011_LogOfSigmoid,

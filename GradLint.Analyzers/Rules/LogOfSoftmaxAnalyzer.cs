@@ -12,10 +12,10 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2002_LogOfSoftmax);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) =>
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
             name is "log" or "log_";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var log = context.Invocation;
             if (!NumericCalls.IsLog(log, torch) || log.TargetMethod.Name is "log2" or "log10"
@@ -24,8 +24,8 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var input = ValueRangeAnalysis.Input(softmax);
-            var dim = ValueRangeAnalysis.Argument(softmax, "dim");
+            var input = OperationHelpers.Input(softmax);
+            var dim = OperationHelpers.Argument(softmax, "dim");
             var replacement = $"log_softmax({input?.Syntax}, {dim?.Syntax})";
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.GL2002_LogOfSoftmax, log.Syntax.GetLocation(), log.Syntax.ToString(), replacement));
         }

@@ -24,7 +24,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3002_LossKeptAcrossIterations);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             OperationContext.Register(
                 start,
@@ -55,7 +55,7 @@ namespace GradLint.Analyzers.Rules
         private static bool InsideALoop(SyntaxNode node) =>
             node.Ancestors().TakeWhile(a => !SyntaxScopes.IsFunction(a)).Any(TensorsWithoutDisposeScopeAnalyzer.IsLoop);
 
-        private static void AnalyzeCompound(ICompoundAssignmentOperation assignment, OperationContext context, TorchSymbols torch)
+        private static void AnalyzeCompound(ICompoundAssignmentOperation assignment, OperationContext context, TorchContext torch)
         {
             if (torch.IsTensor(assignment.Target.Type))
             {
@@ -64,16 +64,16 @@ namespace GradLint.Analyzers.Rules
         }
 
         // sum = sum + loss, sum = loss + sum
-        private static void AnalyzeAssignment(ISimpleAssignmentOperation assignment, OperationContext context, TorchSymbols torch)
+        private static void AnalyzeAssignment(ISimpleAssignmentOperation assignment, OperationContext context, TorchContext torch)
         {
             if (!torch.IsTensor(assignment.Target.Type) || WithoutScopeMoves(assignment.Value) is not IBinaryOperation binary
-                || OptimizerOrigin.ReferencedSymbol(assignment.Target) is not { } target)
+                || OperationHelpers.ReferencedSymbol(assignment.Target) is not { } target)
             {
                 return;
             }
 
-            var added = SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(binary.LeftOperand), target) ? binary.RightOperand
-                : SymbolEqualityComparer.Default.Equals(OptimizerOrigin.ReferencedSymbol(binary.RightOperand), target) ? binary.LeftOperand
+            var added = SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(binary.LeftOperand), target) ? binary.RightOperand
+                : SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(binary.RightOperand), target) ? binary.LeftOperand
                 : null;
             if (added is not null)
             {
@@ -86,7 +86,7 @@ namespace GradLint.Analyzers.Rules
         {
             while (true)
             {
-                value = ValueRangeAnalysis.Strip(value);
+                value = OperationHelpers.Strip(value);
                 if (value is IParenthesizedOperation parenthesized)
                 {
                     value = parenthesized.Operand;
@@ -103,7 +103,7 @@ namespace GradLint.Analyzers.Rules
         }
 
         // losses.Add(loss), history.Enqueue(loss), …
-        private static void AnalyzeAdd(IInvocationOperation call, OperationContext context, TorchSymbols torch)
+        private static void AnalyzeAdd(IInvocationOperation call, OperationContext context, TorchContext torch)
         {
             if (call.TargetMethod.Name is not ("Add" or "Append" or "Enqueue" or "Push" or "Insert" or "AddLast")
                 || call.Instance is null || call.Arguments.Length == 0
@@ -119,9 +119,9 @@ namespace GradLint.Analyzers.Rules
             }
         }
 
-        private static void Check(IOperation accumulator, IOperation added, IOperation accumulation, OperationContext context, TorchSymbols torch)
+        private static void Check(IOperation accumulator, IOperation added, IOperation accumulation, OperationContext context, TorchContext torch)
         {
-            var symbol = OptimizerOrigin.ReferencedSymbol(accumulator);
+            var symbol = OperationHelpers.ReferencedSymbol(accumulator);
             var loop = EnclosingLoop(accumulation);
             if (symbol is null || loop is null || DeclaredInside(symbol, loop.Syntax)
                 || TensorWork.IsInsideModule(accumulation, torch)   // a forward pass collecting its layers' outputs
@@ -170,7 +170,7 @@ namespace GradLint.Analyzers.Rules
         /// True when a backward() is computed from the accumulator: in the same function for a local or parameter,
         /// anywhere in the type (this file) for a field or property.
         /// </summary>
-        private static bool DifferentiatedLater(ISymbol accumulator, IOperation accumulation, TorchSymbols torch)
+        private static bool DifferentiatedLater(ISymbol accumulator, IOperation accumulation, TorchContext torch)
         {
             var model = accumulation.SemanticModel;
             if (model is null)
@@ -179,11 +179,11 @@ namespace GradLint.Analyzers.Rules
             }
 
             var roots = accumulator is ILocalSymbol or IParameterSymbol
-                ? new[] { OperationTree.Root(accumulation) }
+                ? new[] { OperationHelpers.Root(accumulation) }
                 : accumulation.Syntax.Ancestors().OfType<TypeDeclarationSyntax>().LastOrDefault() is { } type
                     ? type.DescendantNodes().Where(SyntaxScopes.IsFunction).Where(f => f.Parent is TypeDeclarationSyntax)
                         .Select(f => model.GetOperation(f)).Where(o => o is not null).Select(o => o!).ToArray()
-                    : new[] { OperationTree.Root(accumulation) };
+                    : new[] { OperationHelpers.Root(accumulation) };
             foreach (var root in roots)
             {
                 foreach (var operation in root.DescendantsAndSelf())

@@ -17,9 +17,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1004_MisplacedClipping);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => TrainingContext.IsClipName(name, options, tree);
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => TrainingContext.IsClipName(name, options, tree, torch);
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var clip = context.Invocation;
             var training = TrainingContext.For(context, torch);

@@ -19,7 +19,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2010_NaNEquality);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only comparisons that mention NaN in their text are bound.
             start.RegisterSyntaxNodeAction(
@@ -45,7 +45,7 @@ namespace GradLint.Analyzers.Rules
         private static bool MentionsNaN(ExpressionSyntax side) =>
             side is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "NaN" } || side is IdentifierNameSyntax { Identifier.ValueText: "NaN" };
 
-        private static void AnalyzeComparison(IBinaryOperation comparison, TorchSymbols torch, System.Action<Diagnostic> report)
+        private static void AnalyzeComparison(IBinaryOperation comparison, TorchContext torch, System.Action<Diagnostic> report)
         {
             var other = NumericCalls.IsNaN(comparison.RightOperand) ? comparison.LeftOperand
                 : NumericCalls.IsNaN(comparison.LeftOperand) ? comparison.RightOperand
@@ -56,7 +56,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var negated = comparison.OperatorKind == BinaryOperatorKind.NotEquals;
-            var value = ValueRangeAnalysis.Strip(other)!;
+            var value = OperationHelpers.Strip(other)!;
             string replacement;
             if (torch.IsTensor(value.Type))
             {
@@ -76,7 +76,7 @@ namespace GradLint.Analyzers.Rules
             report(Diagnostic.Create(Descriptors.GL2010_NaNEquality, comparison.Syntax.GetLocation(), NumericCalls.Replacement(replacement), comparison.Syntax.ToString(), replacement));
         }
 
-        private static void AnalyzeCall(InvocationContext context, TorchSymbols torch)
+        private static void AnalyzeCall(InvocationContext context, TorchContext torch)
         {
             var call = context.Invocation;
             if (!ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch) || call.Arguments.Length == 0)
@@ -84,7 +84,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var tensor = ValueRangeAnalysis.Input(call);
+            var tensor = OperationHelpers.Input(call);
             var compared = call.Instance is not null ? call.Arguments[0].Value : call.Arguments.Length > 1 ? call.Arguments[1].Value : null;
             if (tensor is null || !NumericCalls.IsNaN(compared))
             {

@@ -16,9 +16,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2004_PrecisionLoss);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name is "log" or "exp";
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => name is "log" or "exp";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var call = context.Invocation;
             if (!ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
@@ -26,7 +26,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            if (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(ValueRangeAnalysis.Input(call)) is { } x)
+            if (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(OperationHelpers.Input(call)) is { } x)
             {
                 var log1p = NumericCalls.Receiver(x) + ".log1p()";
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.GL2004_PrecisionLoss, call.Syntax.GetLocation(), NumericCalls.Replacement(log1p), call.Syntax.ToString(), log1p));
@@ -41,8 +41,8 @@ namespace GradLint.Analyzers.Rules
             }
 
             if (call.TargetMethod.Name == "exp" && parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } minus
-                && ValueRangeAnalysis.Strip(minus.LeftOperand) == call && NumericCalls.IsOne(minus.RightOperand)
-                && ValueRangeAnalysis.Input(call) is { } input)
+                && OperationHelpers.Strip(minus.LeftOperand) == call && NumericCalls.IsOne(minus.RightOperand)
+                && OperationHelpers.Input(call) is { } input)
             {
                 var expm1 = NumericCalls.Receiver(input) + ".expm1()";
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.GL2004_PrecisionLoss, minus.Syntax.GetLocation(), NumericCalls.Replacement(expm1), minus.Syntax.ToString(), expm1));

@@ -20,9 +20,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1005_SchedulerBeforeOptimizerStep);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "step";
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => name == "step";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var schedulerStep = context.Invocation;
             if (schedulerStep.TargetMethod.IsStatic || !torch.IsScheduler(schedulerStep.TargetMethod.ContainingType) || schedulerStep.SemanticModel is not { } model)

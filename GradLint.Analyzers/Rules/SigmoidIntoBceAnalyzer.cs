@@ -22,22 +22,22 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2006_SigmoidIntoBce);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) =>
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
             name is "binary_cross_entropy" or "call" or "forward";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var call = context.Invocation;
             var functional = call.TargetMethod.Name == "binary_cross_entropy"
                 && torch.Functional is not null && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Functional);
-            var module = call.TargetMethod.Name is "call" or "forward" && call.Instance?.Type?.ToDisplayString() == "TorchSharp.Modules.BCELoss";
+            var module = call.TargetMethod.Name is "call" or "forward" && TorchContext.Is(call.Instance?.Type, torch.BceLossModule);
             if ((!functional && !module) || call.Arguments.Length < 2)
             {
                 return;
             }
 
-            var input = ValueRangeAnalysis.Strip(call.Arguments[0].Value);
-            var sigmoid = input is ILocalReferenceOperation local ? ValueRangeAnalysis.Strip(ValueRangeAnalysis.SingleAssignmentOf(local)) : input;
+            var input = OperationHelpers.Strip(call.Arguments[0].Value);
+            var sigmoid = input is ILocalReferenceOperation local ? OperationHelpers.Strip(OperationHelpers.SingleAssignment(local)) : input;
             var logits = LogitsOf(sigmoid, torch);
             if (logits is null)
             {
@@ -59,7 +59,7 @@ namespace GradLint.Analyzers.Rules
         }
 
         // The logits x of sigmoid(x) in any form, including an nn.Sigmoid module's call(x) / forward(x).
-        private static IOperation? LogitsOf(IOperation? operation, TorchSymbols torch)
+        private static IOperation? LogitsOf(IOperation? operation, TorchContext torch)
         {
             if (operation is not IInvocationOperation call)
             {
@@ -68,10 +68,10 @@ namespace GradLint.Analyzers.Rules
 
             if (call.TargetMethod.Name == "sigmoid" && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
             {
-                return ValueRangeAnalysis.Input(call);
+                return OperationHelpers.Input(call);
             }
 
-            return call.TargetMethod.Name is "call" or "forward" && call.Instance?.Type?.ToDisplayString() == "TorchSharp.Modules.Sigmoid" && call.Arguments.Length == 1
+            return call.TargetMethod.Name is "call" or "forward" && TorchContext.Is(call.Instance?.Type, torch.SigmoidModule) && call.Arguments.Length == 1
                 ? call.Arguments[0].Value
                 : null;
         }

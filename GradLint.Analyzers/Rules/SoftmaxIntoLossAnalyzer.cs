@@ -19,10 +19,10 @@ namespace GradLint.Analyzers.Rules
             ImmutableArray.Create(Descriptors.GL2007_SoftmaxIntoLoss);
 
         // Loss modules are called as loss.call(input, target) / loss.forward(input, target).
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) =>
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
             name is "cross_entropy" or "nll_loss" or "call" or "forward";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var call = context.Invocation;
             var kind = LossKind(call, torch);
@@ -32,8 +32,8 @@ namespace GradLint.Analyzers.Rules
             }
 
             var input = call.Arguments[0].Value;
-            if (SoftmaxOf(input, torch) is not { } softmax || ValueRangeAnalysis.Input(softmax) is not { } logits
-                || ValueRangeAnalysis.Argument(softmax, "dim") is not { } dim)
+            if (SoftmaxOf(input, torch) is not { } softmax || OperationHelpers.Input(softmax) is not { } logits
+                || OperationHelpers.Argument(softmax, "dim") is not { } dim)
             {
                 return;
             }
@@ -49,11 +49,11 @@ namespace GradLint.Analyzers.Rules
                 call.Syntax.GetLocation(),
                 additionalLocations: new[] { softmax.Syntax.GetLocation() },
                 // Fixed only when the softmax is inline: rewriting a local's initializer could change its other uses.
-                properties: ValueRangeAnalysis.Strip(input) == softmax ? NumericCalls.Replacement(replacement, atAdditionalLocation: true) : null,
+                properties: OperationHelpers.Strip(input) == softmax ? NumericCalls.Replacement(replacement, atAdditionalLocation: true) : null,
                 messageArgs: new object[] { call.Syntax.ToString(), problem, advice }));
         }
 
-        private static string? LossKind(IInvocationOperation call, TorchSymbols torch)
+        private static string? LossKind(IInvocationOperation call, TorchContext torch)
         {
             var method = call.TargetMethod;
             if (method.Name is "cross_entropy" or "nll_loss")
@@ -61,22 +61,19 @@ namespace GradLint.Analyzers.Rules
                 return torch.Functional is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional) ? "functional" : null;
             }
 
-            return IsLossModule(call.Instance?.Type) ? "module" : null;
+            return TorchContext.Is(call.Instance?.Type, torch.CrossEntropyLossModule) || TorchContext.Is(call.Instance?.Type, torch.NllLossModule) ? "module" : null;
         }
 
-        private static bool IsLossModule(ITypeSymbol? type) =>
-            type?.ToDisplayString() is "TorchSharp.Modules.CrossEntropyLoss" or "TorchSharp.Modules.NLLLoss";
-
-        private static bool IsCrossEntropy(IInvocationOperation call, TorchSymbols torch) =>
-            call.TargetMethod.Name == "cross_entropy" || call.Instance?.Type?.ToDisplayString() == "TorchSharp.Modules.CrossEntropyLoss";
+        private static bool IsCrossEntropy(IInvocationOperation call, TorchContext torch) =>
+            call.TargetMethod.Name == "cross_entropy" || TorchContext.Is(call.Instance?.Type, torch.CrossEntropyLossModule);
 
         // The softmax call itself, or the one a local assigned once holds.
-        private static IInvocationOperation? SoftmaxOf(IOperation? input, TorchSymbols torch)
+        private static IInvocationOperation? SoftmaxOf(IOperation? input, TorchContext torch)
         {
-            var value = ValueRangeAnalysis.Strip(input);
+            var value = OperationHelpers.Strip(input);
             if (value is ILocalReferenceOperation local)
             {
-                value = ValueRangeAnalysis.Strip(ValueRangeAnalysis.SingleAssignmentOf(local));
+                value = OperationHelpers.Strip(OperationHelpers.SingleAssignment(local));
             }
 
             return value is IInvocationOperation softmax && NumericCalls.IsSoftmax(softmax, torch) ? softmax : null;

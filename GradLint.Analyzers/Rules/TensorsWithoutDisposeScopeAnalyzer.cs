@@ -36,7 +36,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3001_TensorsWithoutDisposeScope);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
             OperationContext.Register(start, BodyCallsSomething, context => AnalyzeLoop(context, torch), Loops);
@@ -56,7 +56,7 @@ namespace GradLint.Analyzers.Rules
         private static bool CallsBackward(SyntaxNode function) =>
             function.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => CandidateInvocations.InvokedName(call) == "backward");
 
-        private static void AnalyzeLoop(OperationContext context, TorchSymbols torch)
+        private static void AnalyzeLoop(OperationContext context, TorchContext torch)
         {
             if (context.Operation is not ILoopOperation loop)
             {
@@ -105,7 +105,7 @@ namespace GradLint.Analyzers.Rules
                 "at the start of its body"));
         }
 
-        private static void AnalyzeMethod(OperationContext context, TorchSymbols torch, CallSites callSites)
+        private static void AnalyzeMethod(OperationContext context, TorchContext torch, CallSites callSites)
         {
             IOperation? body;
             SyntaxToken name;

@@ -19,7 +19,7 @@ namespace GradLint.Analyzers.Rules
         private protected override bool IsSafe(ValueRange range) => (range & ValueRange.BoundedAbove) != 0;
 
         // exp inside log(sum(exp(x))) or a hand-written softmax is GL2003's; exp(x) - 1 is GL2004's.
-        private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchSymbols torch) =>
+        private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchContext torch) =>
             NumericCalls.InLogSumExpPattern(call, torch) || NumericCalls.InExpMinusOne(call);
 
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>

@@ -22,7 +22,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchSymbols torch)
+        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only divisions whose divisor is written as a call or a name are bound.
             start.RegisterSyntaxNodeAction(
@@ -34,7 +34,7 @@ namespace GradLint.Analyzers.Rules
                     {
                         if (NumericCalls.HandWrittenSoftmax(op, torch) is null)   // GL2003's
                         {
-                            Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic);
+                            Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
                         }
                     }
                 },
@@ -46,24 +46,24 @@ namespace GradLint.Analyzers.Rules
                 if (ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
                 {
                     var divisor = call.Instance is not null ? call.Arguments[0].Value : call.Arguments.Length > 1 ? call.Arguments[1].Value : null;
-                    Check(call, divisor, c.Options, torch, c.ReportDiagnostic);
+                    Check(call, divisor, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
                 }
             });
         }
 
-        private static void Check(IOperation division, IOperation? divisor, AnalyzerOptions options, TorchSymbols torch, System.Action<Diagnostic> report)
+        private static void Check(IOperation division, IOperation? divisor, AnalyzerOptions options, TorchContext torch, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
         {
-            var value = ValueRangeAnalysis.Strip(divisor);
+            var value = OperationHelpers.Strip(divisor);
             if (value is null || !torch.IsTensor(value.Type))
             {
                 return;
             }
 
-            var reduction = value is ILocalReferenceOperation local ? ValueRangeAnalysis.Strip(ValueRangeAnalysis.SingleAssignmentOf(local)) : value;
+            var reduction = value is ILocalReferenceOperation local ? OperationHelpers.Strip(OperationHelpers.SingleAssignment(local)) : value;
             if (reduction is not IInvocationOperation call || !Reductions.Contains(call.TargetMethod.Name)
                 || !ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch)
                 || ValueRangeAnalysis.Of(value, torch).IsPositive()
-                || FixedValues.IsFixed(value, torch))   // a kernel's or schedule's own normaliser
+                || FixedValues.IsFixed(value, torch, cancellationToken))   // a kernel's or schedule's own normaliser
             {
                 return;
             }

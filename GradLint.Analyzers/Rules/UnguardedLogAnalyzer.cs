@@ -26,10 +26,10 @@ namespace GradLint.Analyzers.Rules
             $"clamp_min({GradLintOptions.Literal(GradLintOptions.LogEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";
 
         // log(softmax(…)) is GL2002's, log(sum(exp(…))) GL2003's, log(1 + x) GL2004's, log(sigmoid(…)) and log(1 - sigmoid(…)) GL2011's.
-        private protected override bool LeftToOtherRule(IInvocationOperation call, TorchSymbols torch) =>
+        private protected override bool LeftToOtherRule(IInvocationOperation call, TorchContext torch) =>
             NumericCalls.SoftmaxArgument(call, torch) is not null
             || NumericCalls.SigmoidLog(call, torch) is not null
             || NumericCalls.LogSumExp(call, torch) is not null
-            || (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(ValueRangeAnalysis.Input(call)) is not null);
+            || (call.TargetMethod.Name == "log" && NumericCalls.OnePlus(OperationHelpers.Input(call)) is not null);
     }
 }

@@ -20,7 +20,7 @@ namespace GradLint.Analyzers.Rules
 
         // sqrt(0) = 0 is a fine value; the hazard is the gradient, and none flows under no_grad or
         // from a result that is only read back to the host (a metric such as FID).
-        private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchSymbols torch) =>
+        private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchContext torch) =>
             NumericCalls.UnderNoGrad(call) || NumericCalls.OnlyReadOnHost(call, torch);
 
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>

@@ -19,9 +19,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL1003_ZeroGradBeforeStep);
 
-        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree) => name == "zero_grad";
+        private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => name == "zero_grad";
 
-        private protected override void Analyze(InvocationContext context, TorchSymbols torch)
+        private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
             var zeroGrad = context.Invocation;
             if (zeroGrad.TargetMethod.Name != "zero_grad" || TrainingCalls.Classify(zeroGrad, torch) != TrainingCallKind.ZeroGrad
@@ -57,14 +57,14 @@ namespace GradLint.Analyzers.Rules
         // zero_grad() on the same optimizer, or on the module the optimizer was built from. A module
         // whose link to the optimizer is not visible is not reported: this rule is an error, so it
         // only speaks when it is sure (a GAN clears one network between the other's backward and step).
-        private static bool Clears(IInvocationOperation zeroGrad, IInvocationOperation step, TorchSymbols torch)
+        private static bool Clears(IInvocationOperation zeroGrad, IInvocationOperation step, TorchContext torch)
         {
             if (!torch.IsModule(zeroGrad.TargetMethod.ContainingType))
             {
                 return TrainingCalls.ClearsGradientsOf(zeroGrad, step, torch);
             }
 
-            var module = OptimizerOrigin.ReferencedSymbol(zeroGrad.Instance);
+            var module = OperationHelpers.ReferencedSymbol(zeroGrad.Instance);
             return module is not null && OptimizerOrigin.Find(step.Instance) is { Model: { } built } && SymbolEqualityComparer.Default.Equals(built, module);
         }
 

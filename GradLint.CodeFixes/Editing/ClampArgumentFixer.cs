@@ -50,7 +50,7 @@ namespace GradLint.CodeFixes.Editing
         {
             var call = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
             if (call is null || model.GetOperation(call, cancellationToken) is not IInvocationOperation operation || operation.TargetMethod.Name.EndsWith("_")
-                || ValueRangeAnalysis.Input(operation)?.Syntax is not ExpressionSyntax argument)
+                || OperationHelpers.Input(operation)?.Syntax is not ExpressionSyntax argument)
             {
                 return null;
             }

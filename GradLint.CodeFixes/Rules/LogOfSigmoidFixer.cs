@@ -36,10 +36,10 @@ namespace GradLint.CodeFixes.Rules
         protected override ExpressionReplacement? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
         {
             var call = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            var torch = TorchSymbols.TryCreate(model.Compilation);
+            var torch = TorchContext.TryCreate(model.Compilation);
             if (call is null || torch is null || model.GetOperation(call, cancellationToken) is not IInvocationOperation log
                 || NumericCalls.SigmoidLog(log, torch) is not var (sigmoid, complement)
-                || ValueRangeAnalysis.Input(sigmoid)?.Syntax is not ExpressionSyntax input)
+                || OperationHelpers.Input(sigmoid)?.Syntax is not ExpressionSyntax input)
             {
                 return null;
             }

@@ -36,17 +36,17 @@ namespace GradLint.CodeFixes.Rules
         protected override ExpressionReplacement? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
         {
             var call = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            var torch = TorchSymbols.TryCreate(model.Compilation);
+            var torch = TorchContext.TryCreate(model.Compilation);
             if (call is null || torch is null || model.GetOperation(call, cancellationToken) is not IInvocationOperation log
                 || NumericCalls.SoftmaxArgument(log, torch) is not { } softmax
-                || ValueRangeAnalysis.Input(softmax)?.Syntax is not ExpressionSyntax input
-                || ValueRangeAnalysis.Argument(softmax, "dim")?.Syntax is not ExpressionSyntax dim)
+                || OperationHelpers.Input(softmax)?.Syntax is not ExpressionSyntax input
+                || OperationHelpers.Argument(softmax, "dim")?.Syntax is not ExpressionSyntax dim)
             {
                 return null;
             }
 
             ExpressionSyntax replacement;
-            if (ValueRangeAnalysis.Argument(softmax, "dtype")?.Syntax is ExpressionSyntax dtype)
+            if (OperationHelpers.Argument(softmax, "dtype")?.Syntax is ExpressionSyntax dtype)
             {
                 replacement = SyntaxFactory.ParseExpression($"{ExpressionReplacement.AsReceiver(input)}.log_softmax({dim.WithoutTrivia()}, {dtype.WithoutTrivia()})");
             }

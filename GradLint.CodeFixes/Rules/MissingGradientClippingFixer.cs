@@ -92,14 +92,14 @@ namespace GradLint.CodeFixes.Rules
             }
 
             // The variable must be able to hold a GuardedOptimizer (var, Optimizer, object, IDisposable).
-            var variableType = OptimizerOrigin.ReferencedSymbol(step.Instance) switch
+            var variableType = OperationHelpers.ReferencedSymbol(step.Instance) switch
             {
                 ILocalSymbol local => local.Type,
                 IFieldSymbol field => field.Type,
                 IPropertySymbol property => property.Type,
                 _ => null,
             };
-            var declaredWithVar = OptimizerOrigin.ReferencedSymbol(step.Instance) is ILocalSymbol l
+            var declaredWithVar = OperationHelpers.ReferencedSymbol(step.Instance) is ILocalSymbol l
                 && l.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax().Parent is VariableDeclarationSyntax { Type.IsVar: true };
             var conversion = variableType is null ? default : model.Compilation.ClassifyConversion(guardType, variableType);
             if (!declaredWithVar && !(conversion.IsIdentity || conversion.IsImplicit && conversion.IsReference))

@@ -1,15 +1,22 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradLint.Analyzers
 {
     /// <summary>
-    /// The TorchSharp symbols GradLint's rules ask about, resolved once per compilation.
-    /// <see cref="TryCreate"/> returns null when the compilation does not reference TorchSharp, and
-    /// analyzers then register nothing (zero cost for other projects).
+    /// Everything GradLint's rules share within one compilation, created once at its start (as
+    /// xunit.analyzers' <c>XunitContext</c>): the TorchSharp symbols they ask about (types, modules,
+    /// losses — compared by symbol, never by display name), the <c>.editorconfig</c> options of each
+    /// syntax tree parsed once, and the training step of each function built once for every rule that
+    /// reads it. <see cref="TryCreate"/> returns null when the compilation does not reference TorchSharp,
+    /// and analyzers then register nothing (zero cost for other projects).
     /// </summary>
-    internal sealed class TorchSymbols
+    internal sealed class TorchContext
     {
-        private TorchSymbols(
+        private TorchContext(
             INamedTypeSymbol torch,
             INamedTypeSymbol tensor,
             INamedTypeSymbol optimizer,
@@ -66,7 +73,40 @@ namespace GradLint.Analyzers
         /// <summary><c>torch.optim.lr_scheduler.LRScheduler</c>, the base of TorchSharp's learning-rate schedulers.</summary>
         public INamedTypeSymbol? LRScheduler { get; private set; }
 
-        public static TorchSymbols? TryCreate(Compilation compilation)
+        /// <summary>TorchSharp's module types the rules name: <c>TorchSharp.Modules.BCELoss</c>, <c>Sigmoid</c>, <c>CrossEntropyLoss</c>, <c>NLLLoss</c>, <c>Softmax</c>.</summary>
+        public INamedTypeSymbol? BceLossModule { get; private set; }
+
+        public INamedTypeSymbol? SigmoidModule { get; private set; }
+
+        public INamedTypeSymbol? CrossEntropyLossModule { get; private set; }
+
+        public INamedTypeSymbol? NllLossModule { get; private set; }
+
+        public INamedTypeSymbol? SoftmaxModule { get; private set; }
+
+        /// <summary>Modules that behave differently in training and evaluation mode: TorchSharp's Dropout and BatchNorm classes.</summary>
+        public ImmutableHashSet<INamedTypeSymbol> ModeDependentModules { get; private set; } = ImmutableHashSet<INamedTypeSymbol>.Empty;
+
+        /// <summary>The class names of <see cref="ModeDependentModules"/> (also the factory names: <c>nn.Dropout(…)</c>).</summary>
+        public static readonly ImmutableArray<string> ModeDependentModuleNames = ImmutableArray.Create(
+            "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d");
+
+        private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> clippingMethods = new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>();
+        private readonly ConcurrentDictionary<IOperation, TrainingStep> steps = new ConcurrentDictionary<IOperation, TrainingStep>();
+
+        /// <summary><c>gradlint.clipping_methods</c> for <paramref name="tree"/>, read and split once per tree.</summary>
+        public ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree) =>
+            clippingMethods.GetOrAdd(tree, t => GradLintOptions.ClippingMethods(options, t));
+
+        /// <summary>The training step of the function <paramref name="operation"/> belongs to, built once and shared by GL1001–GL1004.</summary>
+        public TrainingStep StepOf(IOperation operation, TrainingContext training) =>
+            steps.GetOrAdd(TrainingStep.RootOf(operation, this), root => TrainingStep.Build(root, training));
+
+        /// <summary>True when <paramref name="type"/> is <paramref name="module"/> (a TorchSharp module class, which is sealed).</summary>
+        public static bool Is(ITypeSymbol? type, INamedTypeSymbol? module) =>
+            module is not null && type is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, module);
+
+        public static TorchContext? TryCreate(Compilation compilation)
         {
             var torch = compilation.GetTypeByMetadataName("TorchSharp.torch");
             var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
@@ -79,7 +119,7 @@ namespace GradLint.Analyzers
                 return null;
             }
 
-            var symbols = new TorchSymbols(
+            var symbols = new TorchContext(
                 torch,
                 tensor,
                 optimizer,
@@ -91,6 +131,21 @@ namespace GradLint.Analyzers
                 compilation.GetTypeByMetadataName("TorchSharp.torch+linalg"),
                 compilation.GetTypeByMetadataName("GradLint.GuardedOptimizer"));
             symbols.LRScheduler = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+lr_scheduler+LRScheduler");
+            symbols.BceLossModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
+            symbols.SigmoidModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.Sigmoid");
+            symbols.CrossEntropyLossModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
+            symbols.NllLossModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.NLLLoss");
+            symbols.SoftmaxModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.Softmax");
+            var modeDependent = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            foreach (var name in ModeDependentModuleNames)
+            {
+                if (compilation.GetTypeByMetadataName("TorchSharp.Modules." + name) is { } type)
+                {
+                    modeDependent.Add(type);
+                }
+            }
+
+            symbols.ModeDependentModules = modeDependent.ToImmutable();
             return symbols;
         }
 
