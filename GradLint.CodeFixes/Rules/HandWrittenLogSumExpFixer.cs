@@ -13,6 +13,9 @@ namespace GradLint.CodeFixes.Rules
     {
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2003_HandWrittenLogSumExp.Id);
 
-        protected override string Key => "GL2003_UseLogSumExpOrSoftmax";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string FixKey = "GL2003_UseLogSumExpOrSoftmax";
+
+        protected override string Key => FixKey;
     }
 }

@@ -22,7 +22,8 @@ namespace GradLint.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LogOfSoftmaxFixer)), Shared]
     public sealed class LogOfSoftmaxFixer : PlannedFixer<ExpressionReplacement>
     {
-        private const string Key = "GL2002_UseLogSoftmax";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string Key = "GL2002_UseLogSoftmax";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2002_LogOfSoftmax.Id);
 

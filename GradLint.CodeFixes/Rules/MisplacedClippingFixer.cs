@@ -17,7 +17,8 @@ namespace GradLint.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MisplacedClippingFixer)), Shared]
     public sealed class MisplacedClippingFixer : PlannedFixer<MisplacedClippingFixer.Move>
     {
-        private const string Key = "GL1004_MoveClipBeforeStep";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string Key = "GL1004_MoveClipBeforeStep";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(Descriptors.GL1004_MisplacedClipping.Id);

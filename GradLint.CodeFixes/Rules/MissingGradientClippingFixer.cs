@@ -26,8 +26,10 @@ namespace GradLint.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MissingGradientClippingFixer)), Shared]
     public sealed class MissingGradientClippingFixer : PlannedFixer<MissingGradientClippingFixer.Edit>
     {
-        private const string ClipKey = "GL1001_InsertClipGradNorm";
-        private const string GuardKey = "GL1001_WithGradientGuard";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string ClipKey = "GL1001_InsertClipGradNorm";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string GuardKey = "GL1001_WithGradientGuard";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping.Id);

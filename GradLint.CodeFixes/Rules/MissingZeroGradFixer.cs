@@ -21,7 +21,8 @@ namespace GradLint.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MissingZeroGradFixer)), Shared]
     public sealed class MissingZeroGradFixer : PlannedFixer<MissingZeroGradFixer.Insertion>
     {
-        private const string Key = "GL1002_InsertZeroGrad";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string Key = "GL1002_InsertZeroGrad";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(Descriptors.GL1002_MissingZeroGrad.Id);

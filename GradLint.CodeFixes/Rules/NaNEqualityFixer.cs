@@ -13,6 +13,9 @@ namespace GradLint.CodeFixes.Rules
     {
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2010_NaNEquality.Id);
 
-        protected override string Key => "GL2010_UseIsNaN";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string FixKey = "GL2010_UseIsNaN";
+
+        protected override string Key => FixKey;
     }
 }

@@ -13,6 +13,9 @@ namespace GradLint.CodeFixes.Rules
     {
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2004_PrecisionLoss.Id);
 
-        protected override string Key => "GL2004_UseLog1pExpm1";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string FixKey = "GL2004_UseLog1pExpm1";
+
+        protected override string Key => FixKey;
     }
 }

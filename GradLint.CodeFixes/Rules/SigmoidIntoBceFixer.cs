@@ -22,7 +22,8 @@ namespace GradLint.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SigmoidIntoBceFixer)), Shared]
     public sealed class SigmoidIntoBceFixer : PlannedFixer<ExpressionReplacement>
     {
-        private const string Key = "GL2006_UseWithLogits";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string Key = "GL2006_UseWithLogits";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2006_SigmoidIntoBce.Id);
 

@@ -13,6 +13,9 @@ namespace GradLint.CodeFixes.Rules
     {
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2007_SoftmaxIntoLoss.Id);
 
-        protected override string Key => "GL2007_FixLossInput";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string FixKey = "GL2007_FixLossInput";
+
+        protected override string Key => FixKey;
     }
 }

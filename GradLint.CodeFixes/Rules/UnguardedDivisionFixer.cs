@@ -13,6 +13,9 @@ namespace GradLint.CodeFixes.Rules
     {
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision.Id);
 
-        protected override string Key => "GL2009_ClampDivisor";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string FixKey = "GL2009_ClampDivisor";
+
+        protected override string Key => FixKey;
     }
 }

@@ -14,7 +14,10 @@ namespace GradLint.CodeFixes.Rules
     {
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL2008_UnguardedSqrt.Id);
 
-        protected override string Key => "GL2008_ClampSqrtArgument";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string FixKey = "GL2008_ClampSqrtArgument";
+
+        protected override string Key => FixKey;
 
         protected override string Clamp(AnalyzerConfigOptions options) => $"clamp_min({GradLintOptions.Literal(GradLintOptions.SqrtEpsilon(options))})";
     }

@@ -23,7 +23,8 @@ namespace GradLint.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ZeroGradBeforeStepFixer)), Shared]
     public sealed class ZeroGradBeforeStepFixer : PlannedFixer<ZeroGradBeforeStepFixer.Move>
     {
-        private const string Key = "GL1003_MoveZeroGrad";
+        /// <summary>Equivalence key of the fix (what Fix All and tests name it by).</summary>
+        public const string Key = "GL1003_MoveZeroGrad";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(Descriptors.GL1003_ZeroGradBeforeStep.Id);

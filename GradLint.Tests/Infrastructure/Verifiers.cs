@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -51,7 +52,9 @@ namespace GradLint.Tests.Infrastructure
     public static class Verify<TAnalyzer>
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
-        public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
+        /// <summary>An expected report of rule <paramref name="id"/>, at the severity its descriptor gives it (GL1003 and GL1006 are errors, GL2005 info).</summary>
+        public static DiagnosticResult Diagnostic(string id) =>
+            new DiagnosticResult(id, new TAnalyzer().SupportedDiagnostics.First(d => d.Id == id).DefaultSeverity);
 
         /// <summary>Runs the analyzer over <paramref name="source"/>; markup (<c>{|GL1002:…|}</c>) states the expected reports.</summary>
         public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, withRuntime: false, editorConfig: null, expected);

@@ -561,10 +561,10 @@ namespace GradLint.Tests.Rules
         }
 
         [Theory]
-        [InlineData(true, "var", new[] { "GL1001_InsertClipGradNorm", "GL1001_WithGradientGuard" })]
-        [InlineData(true, "optim.Optimizer", new[] { "GL1001_InsertClipGradNorm", "GL1001_WithGradientGuard" })]
-        [InlineData(true, "TorchSharp.Modules.Adam", new[] { "GL1001_InsertClipGradNorm" })]
-        [InlineData(false, "var", new[] { "GL1001_InsertClipGradNorm" })]
+        [InlineData(true, "var", new[] { MissingGradientClippingFixer.ClipKey, MissingGradientClippingFixer.GuardKey })]
+        [InlineData(true, "optim.Optimizer", new[] { MissingGradientClippingFixer.ClipKey, MissingGradientClippingFixer.GuardKey })]
+        [InlineData(true, "TorchSharp.Modules.Adam", new[] { MissingGradientClippingFixer.ClipKey })]
+        [InlineData(false, "var", new[] { MissingGradientClippingFixer.ClipKey })]
         public async Task Guard_fix_is_offered_only_with_the_runtime_and_a_variable_that_can_hold_a_guard(bool withRuntime, string type, string[] expectedKeys)
         {
             var source = $$"""
