@@ -57,7 +57,8 @@ namespace GradLint.Analyzers
             "'{0}.step()' runs before '{1}.step()' in the same iteration, so the optimizer never steps with the schedule's first learning rate; call it after the optimizer's step",
             Categories.TrainingLoop,
             DiagnosticSeverity.Warning,
-            "A learning-rate scheduler advances the schedule; stepped before the optimizer in an iteration, it moves the rate on before the first update ever uses it, so the first value of the schedule (the warm-up's start, the initial rate) is skipped. PyTorch warns about this order at run time; TorchSharp does not.");
+            "A learning-rate scheduler advances the schedule; stepped before the optimizer in an iteration, it moves the rate on before the first update ever uses it, so the first value of the schedule (the warm-up's start, the initial rate) is skipped. PyTorch warns about this order at run time; TorchSharp does not.",
+            certainBug: true);
 
         internal static readonly DiagnosticDescriptor GL1006_BackwardUnderNoGrad = Create(
             "GL1006",
@@ -145,7 +146,8 @@ namespace GradLint.Analyzers
             "'{0}' is never true: NaN compares unequal to everything, itself included, so this check never finds a NaN; use '{1}'",
             Categories.NumericalStability,
             DiagnosticSeverity.Warning,
-            "IEEE 754 NaN is unequal to every value, NaN included: x == NaN is always false and x != NaN always true, on tensors (elementwise) and on item<T>() results alike. A NaN guard written this way silently lets every NaN through.");
+            "IEEE 754 NaN is unequal to every value, NaN included: x == NaN is always false and x != NaN always true, on tensors (elementwise) and on item<T>() results alike. A NaN guard written this way silently lets every NaN through.",
+            certainBug: true);
 
         internal static readonly DiagnosticDescriptor GL2011_LogOfSigmoid = Create(
             "GL2011",
@@ -179,7 +181,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "A forward pass records an autograd graph whenever gradients are on, so an evaluation loop without torch.no_grad() (or inference_mode()) keeps activations for a backward() that never comes. Dropout and batch normalisation behave differently in training and evaluation: evaluating a model still in training mode drops units at random and updates the running statistics with test data; training after eval() without train() trains with dropout off and frozen statistics.");
 
-        private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
-            new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
+        /// <summary>
+        /// Custom tag of the rules whose every finding is a bug, not a judgement call (a wrong call order, a NaN test
+        /// that never fires): errors in the Recommended analysis mode (see <see cref="AnalysisModes"/>).
+        /// </summary>
+        internal const string CertainBugTag = "GradLint.CertainBug";
+
+        private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description, bool certainBug = false) =>
+            new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md",
+                customTags: certainBug ? new[] { CertainBugTag } : System.Array.Empty<string>());
     }
 }
