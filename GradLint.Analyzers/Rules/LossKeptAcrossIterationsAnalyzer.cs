@@ -134,9 +134,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var value = added.Syntax.ToString();
-            var detached = (added.Syntax is IdentifierNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ElementAccessExpressionSyntax or ParenthesizedExpressionSyntax
-                ? value
-                : "(" + value + ")") + ".detach()";
+            var detached = NumericCalls.Receiver(added) + ".detach()";
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL3002_LossKeptAcrossIterations,
                 added.Syntax.GetLocation(),

@@ -66,7 +66,7 @@ namespace GradLint.CodeFixes.Editing
 
         /// <summary><c>argument.clamp…(c)</c> in place of <paramref name="argument"/>.</summary>
         internal static ExpressionReplacement Clamped(ExpressionSyntax argument, string clamp) =>
-            new ExpressionReplacement(argument, SyntaxFactory.ParseExpression($"{ExpressionReplacement.AsReceiver(argument)}.{clamp}").WithTriviaFrom(argument));
+            new ExpressionReplacement(argument, ExpressionReplacement.MemberCall(argument, clamp).WithTriviaFrom(argument));
 
         protected sealed override void Apply(DocumentEditor editor, IReadOnlyList<ExpressionReplacement> plans, string key) =>
             ExpressionReplacement.ApplyAll(editor, plans);

@@ -49,7 +49,7 @@ namespace GradLint.CodeFixes.Rules
             ExpressionSyntax replacement;
             if (OperationHelpers.Argument(softmax, "dtype")?.Syntax is ExpressionSyntax dtype)
             {
-                replacement = SyntaxFactory.ParseExpression($"{ExpressionReplacement.AsReceiver(input)}.log_softmax({dim.WithoutTrivia()}, {dtype.WithoutTrivia()})");
+                replacement = ExpressionReplacement.MemberCall(input, $"log_softmax({dim.WithoutTrivia()}, {dtype.WithoutTrivia()})");
             }
             else
             {

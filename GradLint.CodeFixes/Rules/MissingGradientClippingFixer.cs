@@ -131,9 +131,7 @@ namespace GradLint.CodeFixes.Rules
                 editor.ReplaceNode(creation, (node, _) =>
                 {
                     var expression = (ExpressionSyntax)node;
-                    var receiver = expression is InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax or ObjectCreationExpressionSyntax
-                        ? expression.WithoutTrivia()
-                        : SyntaxFactory.ParenthesizedExpression(expression.WithoutTrivia());
+                    var receiver = ExpressionReplacement.AsReceiver(expression);
                     return SyntaxFactory.InvocationExpression(
                             SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, SyntaxFactory.IdentifierName("WithGradientGuard")))
                         .WithTriviaFrom(expression);

@@ -127,7 +127,8 @@ namespace GradLint.CodeFixes.Rules
                 {
                     var current = (AssignmentExpressionSyntax)node;
                     var operatorText = current.OperatorToken.Text.TrimEnd('=');
-                    var combined = SyntaxFactory.ParseExpression($"({current.Left.WithoutTrivia()} {operatorText} {ExpressionReplacement.AsReceiver(current.Right)}).MoveToOuterDisposeScope()");
+                    var sum = SyntaxFactory.ParseExpression($"{current.Left.WithoutTrivia()} {operatorText} ({current.Right.WithoutTrivia()})");
+                    var combined = ExpressionReplacement.MemberCall(SimplifiedParentheses(sum), "MoveToOuterDisposeScope()");
                     return SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, current.Left.WithoutTrivia(), combined).WithTriviaFrom(current);
                 });
             }
@@ -364,6 +365,10 @@ namespace GradLint.CodeFixes.Rules
 
             return false;
         }
+
+        // The right operand was parenthesised to keep its precedence; the simplifier drops the parentheses where they are not needed.
+        private static ExpressionSyntax SimplifiedParentheses(ExpressionSyntax expression) =>
+            expression.ReplaceNodes(expression.DescendantNodes().OfType<ParenthesizedExpressionSyntax>(), (_, p) => p.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation));
 
         private static bool IsNestedFunction(SyntaxNode node) => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
 
