@@ -181,6 +181,31 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "A forward pass records an autograd graph whenever gradients are on, so an evaluation loop without torch.no_grad() (or inference_mode()) keeps activations for a backward() that never comes. Dropout and batch normalisation behave differently in training and evaluation: evaluating a model still in training mode drops units at random and updates the running statistics with test data; training after eval() without train() trains with dropout off and frozen statistics.");
 
+        /// <summary>What each rule's code fix does, as the README's rule table says it (the table is generated from the catalog).</summary>
+        internal static readonly System.Collections.Generic.IReadOnlyDictionary<string, string> FixSummaries = new System.Collections.Generic.Dictionary<string, string>
+        {
+            ["GL1001"] = "Insert `clip_grad_norm_(…, max_norm: N)` before `step()`; or `.WithGradientGuard()` where the optimizer is created",
+            ["GL1002"] = "Insert `<optimizer>.zero_grad();` at the start of the loop body",
+            ["GL1003"] = "Move the `zero_grad()` before the forward pass",
+            ["GL1004"] = "Move the clipping call to just before `step()`",
+            ["GL1005"] = "Move `scheduler.step()` after the optimizer's `step()`",
+            ["GL1006"] = "`using var gradients = torch.enable_grad();` before the forward pass that feeds the loss",
+            ["GL2001"] = "Clamp the argument: `x.clamp_min(1e-7)` inside the log",
+            ["GL2002"] = "`functional.log_softmax(x, d)`",
+            ["GL2003"] = "`x.logsumexp(d, keepdim)` / `x.softmax(d)`",
+            ["GL2004"] = "`x.log1p()` / `x.expm1()`",
+            ["GL2005"] = "Bound the argument: `x.clamp_max(80)` inside the exp",
+            ["GL2006"] = "`binary_cross_entropy_with_logits(x, y)`",
+            ["GL2007"] = "Drop the softmax (cross_entropy) / `x.log_softmax(d)` (nll_loss)",
+            ["GL2008"] = "`(x).clamp_min(1e-12).sqrt()`",
+            ["GL2009"] = "Divide by `d.clamp_min(1e-12)`",
+            ["GL2010"] = "`x.isnan()` / `float.IsNaN(v)`",
+            ["GL2011"] = "`functional.logsigmoid(x)` · `logsigmoid(-x)` for `log(1 - sigmoid(x))`",
+            ["GL3001"] = "`using var scope = torch.NewDisposeScope();` first in the loop body (or the step method), `.MoveToOuterDisposeScope()` on tensors that outlive the step",
+            ["GL3002"] = "Keep `loss.detach()`",
+            ["GL3003"] = "`using var noGrad = torch.no_grad();` first in the evaluation loop · `model.eval()` / `model.train()` before the loop",
+        };
+
         /// <summary>
         /// Custom tag of the rules whose every finding is a bug, not a judgement call (a wrong call order, a NaN test
         /// that never fires): errors in the Recommended analysis mode (see <see cref="AnalysisModes"/>).

@@ -107,6 +107,29 @@ namespace GradLint.Tests.Catalog
         }
 
         [Fact]
+        public void The_README_rule_table_is_generated_from_the_catalog()
+        {
+            var lines = new System.Collections.Generic.List<string> { "| Rule | Title | Severity | Code fix |", "|---|---|---|---|" };
+            foreach (var d in Descriptors.GroupBy(d => d.Id).Select(g => g.First()).OrderBy(d => d.Id, StringComparer.Ordinal))
+            {
+                lines.Add($"| [{d.Id}](docs/rules/{d.Id}.md) | {d.Title} | {d.DefaultSeverity} | {GradLint.Analyzers.Descriptors.FixSummaries[d.Id]} |");
+            }
+
+            var generated = string.Join("\n", lines);
+            var path = RepoPaths.Combine("README.md");
+            var readme = File.ReadAllText(path).Replace("\r\n", "\n");
+            var start = readme.IndexOf("| Rule | Title | Severity | Code fix |", StringComparison.Ordinal);
+            var end = readme.IndexOf("\n\n", start, StringComparison.Ordinal);
+            if (Environment.GetEnvironmentVariable("GRADLINT_REGENERATE") == "1")
+            {
+                File.WriteAllText(path, readme.Substring(0, start) + generated + readme.Substring(end));
+                readme = File.ReadAllText(path);
+            }
+
+            Assert.Equal(generated, readme.Substring(start, end - start));
+        }
+
+        [Fact]
         public void Every_doc_page_belongs_to_a_rule_in_the_catalog()
         {
             var pages = Directory.GetFiles(RepoPaths.Combine("docs", "rules"), "GL*.md").Select(Path.GetFileNameWithoutExtension);
