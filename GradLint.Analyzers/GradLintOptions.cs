@@ -15,6 +15,11 @@ namespace GradLint.Analyzers
         /// <summary>Methods that clip gradients, besides TorchSharp's: <c>MyNamespace.MyType.MyClip, …</c>.</summary>
         public const string ClippingMethodsKey = "gradlint.clipping_methods";
 
+        /// <summary>How many calls deep GL1001 follows helpers of this compilation looking for clipping (default 2; 1 to 5; beyond the first, in the helper's own type).</summary>
+        public const string ClippingHelperDepthKey = "gradlint.clipping_helper_depth";
+
+        public const int DefaultClippingHelperDepth = 2;
+
         /// <summary>The max_norm the GL1001 fix writes into clip_grad_norm_ (default 1.0).</summary>
         public const string DefaultMaxNormKey = "gradlint.default_max_norm";
 
@@ -59,6 +64,13 @@ namespace GradLint.Analyzers
 
             return builder.ToImmutable();
         }
+
+        /// <summary>The configured helper depth, or the default when it is missing or not a whole number from 1 to 5.</summary>
+        public static int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree) =>
+            options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ClippingHelperDepthKey, out var text)
+            && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var depth) && depth >= 1 && depth <= 5
+                ? depth
+                : DefaultClippingHelperDepth;
 
         /// <summary>The configured max norm, or the default when it is missing or not a finite number &gt; 0.</summary>
         public static double MaxNorm(AnalyzerConfigOptions options) => PositiveNumber(options, DefaultMaxNormKey, DefaultMaxNorm);

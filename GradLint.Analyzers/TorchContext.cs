@@ -94,6 +94,12 @@ namespace GradLint.Analyzers
         private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> clippingMethods = new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>();
         private readonly ConcurrentDictionary<IOperation, TrainingStep> steps = new ConcurrentDictionary<IOperation, TrainingStep>();
 
+        private readonly ConcurrentDictionary<SyntaxTree, int> helperDepths = new ConcurrentDictionary<SyntaxTree, int>();
+
+        /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>
+        public int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree) =>
+            helperDepths.GetOrAdd(tree, t => GradLintOptions.ClippingHelperDepth(options, t));
+
         /// <summary><c>gradlint.clipping_methods</c> for <paramref name="tree"/>, read and split once per tree.</summary>
         public ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree) =>
             clippingMethods.GetOrAdd(tree, t => GradLintOptions.ClippingMethods(options, t));

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradLint.Analyzers.Model
@@ -5,16 +6,23 @@ namespace GradLint.Analyzers.Model
     /// <summary>One training call of a function, with its place in source order.</summary>
     internal readonly struct TrainingEvent
     {
-        public TrainingEvent(TrainingCallKind kind, IInvocationOperation invocation, bool isGuardedStep)
+        public TrainingEvent(TrainingCallKind kind, IOperation operation, bool isGuardedStep)
         {
             Kind = kind;
-            Invocation = invocation;
+            Operation = operation;
             IsGuardedStep = isGuardedStep;
         }
 
         public TrainingCallKind Kind { get; }
 
-        public IInvocationOperation Invocation { get; }
+        /// <summary>
+        /// The call — or, for a clip, what clips: a call that does not bind but is named like a clipping method, or a
+        /// loop that clamps every parameter's gradient by hand.
+        /// </summary>
+        public IOperation Operation { get; }
+
+        /// <summary>The call, for backward / step / zero_grad events (always calls); null for a clip that is not a bound call.</summary>
+        public IInvocationOperation Invocation => (Operation as IInvocationOperation)!;
 
         /// <summary>A step() on a GradLint guarded optimizer: it clips as it steps.</summary>
         public bool IsGuardedStep { get; }
@@ -23,6 +31,6 @@ namespace GradLint.Analyzers.Model
         /// Where the call happens in source order. A step counts at its end, so that an LBFGS
         /// closure passed to it (backward, clip) runs before it.
         /// </summary>
-        public int Position => Kind == TrainingCallKind.Step ? Invocation.Syntax.Span.End : Invocation.Syntax.SpanStart;
+        public int Position => Kind == TrainingCallKind.Step ? Operation.Syntax.Span.End : Operation.Syntax.SpanStart;
     }
 }

@@ -92,6 +92,11 @@ namespace GradLint.Analyzers.Model
                         events.Add(new TrainingEvent(TrainingCallKind.Clip, invocation, isGuardedStep: false));   // a helper of this compilation that clips
                     }
                 }
+                else if (context.IsUnboundClip(child) || context.IsHandClampOfEveryGradient(child))
+                {
+                    events.Add(new TrainingEvent(TrainingCallKind.Clip, child, isGuardedStep: false));
+                    continue;   // what is inside is the clipping itself
+                }
 
                 Collect(child, context, events);
             }

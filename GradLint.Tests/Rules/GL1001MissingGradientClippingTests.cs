@@ -613,5 +613,164 @@ namespace GradLint.Tests.Rules
             var (_, after) = await Compile.ApplyFixesAndCompareAsync(source, new MissingGradientClippingAnalyzer(), new MissingGradientClippingFixer(), "GL1001");
             Assert.Empty(after);
         }
+
+        [Fact]
+        public Task Does_not_report_gradients_clamped_by_hand_over_every_parameter()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class DqnAgent
+                {
+                    nn.Module<Tensor, Tensor> online = nn.Linear(4, 2);
+                    optim.Optimizer optimizer = null!;
+
+                    // The classic DQN recipe: clamp every gradient to [-1, 1].
+                    void Learn(Tensor q, Tensor target)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.smooth_l1_loss(q, target).backward();
+                        foreach (var p in online.parameters())
+                        {
+                            p.grad?.clamp_(-1, 1);
+                        }
+
+                        optimizer.step();
+                    }
+
+                    void Named(Tensor q, Tensor target)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(q, target).backward();
+                        foreach (var (name, p) in online.named_parameters())
+                            p.grad.clamp_(-0.5, 0.5);
+                        optimizer.step();
+                    }
+
+                    void ByValue(Tensor q, Tensor target)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(q, target).backward();
+                        nn.utils.clip_grad_value_(online.parameters(), 1.0);
+                        optimizer.step();
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Reports_a_parameter_loop_that_does_not_clamp_gradients_and_a_clamp_of_one_tensor()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Trainer
+                {
+                    nn.Module<Tensor, Tensor> model = nn.Linear(4, 2);
+                    optim.Optimizer optimizer = null!;
+
+                    void LogsNorms(Tensor x, Tensor y)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(model.call(x), y).backward();
+                        foreach (var p in model.parameters())
+                        {
+                            System.Console.WriteLine(p.grad?.norm().item<float>());
+                        }
+
+                        {|GL1001:optimizer.step()|};
+                    }
+
+                    void ClampsTheLossNotTheGradients(Tensor x, Tensor y)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(model.call(x), y).clamp_(0, 10).backward();
+                        {|GL1001:optimizer.step()|};
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public async Task A_clipping_call_that_does_not_bind_counts_as_clipping()
+        {
+            // A missing reference, or the IDE while the user types: the call is named like clipping, so it is not "no clipping".
+            var findings = await Compile.ScriptFindingsAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                var model = nn.Linear(4, 1);
+                var optimizer = optim.SGD(model.parameters(), 0.01);
+                for (int i = 0; i < 10; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    optimizer.zero_grad();
+                    nn.functional.mse_loss(model.call(randn(8, 4)), randn(8, 1)).backward();
+                    optimizer.step();
+                }
+                """);
+            Assert.Contains(findings, f => f.Id == "GL1001");   // the positive beside the negative below
+
+            var compilation = Compile.Create(false, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                static class Trainer
+                {
+                    static void Train(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor x, Tensor y)
+                    {
+                        for (int i = 0; i < 10; i++)
+                        {
+                            using var scope = NewDisposeScope();
+                            optimizer.zero_grad();
+                            nn.functional.mse_loss(model.call(x), y).backward();
+                            GradUtils.clip_grad_norm_(model.parameters(), 1.0);   // GradUtils: a library not referenced
+                            optimizer.step();
+                        }
+                    }
+                }
+                """);
+            var diagnostics = await Compile.AllDiagnosticsAsync(compilation);
+            Assert.Contains(diagnostics, d => d.Id == "CS0103");   // it really does not bind
+            Assert.DoesNotContain(diagnostics, d => d.Id == "GL1001" || d.Id == "AD0001");
+        }
+
+        [Fact]
+        public Task Follows_clipping_helpers_two_calls_deep_in_the_same_type_and_no_deeper_than_configured()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Trainer
+                {
+                    nn.Module<Tensor, Tensor> model = nn.Linear(4, 2);
+                    optim.Optimizer optimizer = null!;
+
+                    void Train(Tensor x, Tensor y)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(model.call(x), y).backward();
+                        BeforeStep();
+                        {|#0:optimizer.step()|};
+                    }
+
+                    void BeforeStep()
+                    {
+                        LogGradients();
+                        ClipGradients();
+                    }
+
+                    void LogGradients() { }
+
+                    void ClipGradients() => nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                }
+                """;
+            return Task.WhenAll(
+                Analyzer.AnalyzerAsync(source.Replace("{|#0:", string.Empty).Replace("()|};", "();")),
+                Analyzer.AnalyzerAsync(source, withRuntime: false, editorConfig: "gradlint.clipping_helper_depth = 1", Analyzer.Diagnostic("GL1001").WithLocation(0)));
+        }
     }
 }
