@@ -194,8 +194,45 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>The softmax call that <paramref name="log"/> takes the log of, if it does.</summary>
-        public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchContext torch) =>
-            OperationHelpers.Strip(OperationHelpers.Input(log)) is IInvocationOperation inner && IsSoftmax(inner, torch) ? inner : null;
+        public static IInvocationOperation? SoftmaxArgument(IInvocationOperation log, TorchContext torch)
+        {
+            var input = OperationHelpers.Strip(OperationHelpers.Input(log));
+            if (input is IInvocationOperation inner && IsSoftmax(inner, torch))
+            {
+                return inner;
+            }
+
+            // A softmax held in a local (var p = softmax(x, 1); … log(p), p.log()) — the common form — when its input
+            // and dim still mean at the log what they meant at the softmax, so log_softmax(x, 1) may replace log(p).
+            if (input is ILocalReferenceOperation local
+                && OperationHelpers.Strip(OperationHelpers.SingleAssignment(local)) is IInvocationOperation held && IsSoftmax(held, torch)
+                && IsStable(OperationHelpers.Input(held)) && IsStable(OperationHelpers.Argument(held, "dim")))
+            {
+                return held;
+            }
+
+            return null;
+        }
+
+        // A constant, a local assigned once, or a parameter its function never assigns.
+        private static bool IsStable(IOperation? operation)
+        {
+            switch (OperationHelpers.Strip(operation))
+            {
+                case null:
+                    return true;
+                case { ConstantValue.HasValue: true }:
+                    return true;
+                case ILocalReferenceOperation local:
+                    return OperationHelpers.SingleAssignment(local) is not null;
+                case IParameterReferenceOperation parameter:
+                    return parameter.Parameter.RefKind == RefKind.None
+                        && !OperationHelpers.Root(parameter).DescendantsAndSelf().OfType<IAssignmentOperation>()
+                            .Any(a => OperationHelpers.Strip(a.Target) is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter, parameter.Parameter));
+                default:
+                    return false;
+            }
+        }
 
         private static readonly ImmutableHashSet<string> HostReads = ImmutableHashSet.Create(
             "item", "ToDouble", "ToSingle", "ToInt32", "ToInt64", "ToBoolean", "ToArray", "data", "ToString", "str", "print");

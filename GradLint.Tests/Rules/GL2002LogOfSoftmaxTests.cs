@@ -23,7 +23,7 @@ namespace GradLint.Tests.Rules
                     Tensor B(Tensor x) => {|GL2002:torch.log(torch.softmax(x, 1))|};
                     Tensor C(Tensor x) => {|GL2002:log(nn.functional.softmax(x, -1))|};
                     Tensor D(Tensor x) => {|GL2002:TorchSharp.torch.special.softmax(x, 0).log()|};
-                    Tensor E(Tensor x) { var p = x.softmax(1); return p.log() + {|GL2002:softmax(x, 1).log_()|}; }
+                    Tensor E(Tensor x) { var p = x.softmax(1); return {|GL2002:p.log()|} + {|GL2002:softmax(x, 1).log_()|}; }   // a softmax held in a local too
                 }
                 """);
         }
@@ -85,6 +85,68 @@ namespace GradLint.Tests.Rules
             var (fixedSource, after) = await Compile.ApplyFixesAndCompareAsync(source, new LogOfSoftmaxAnalyzer(), new LogOfSoftmaxFixer(), "GL2002");
             Assert.Contains("nn.functional.log_softmax(logits, 1)", fixedSource);
             Assert.Empty(after);
+        }
+
+        [Fact]
+        public Task Reports_the_log_of_a_softmax_held_in_a_local_and_fixes_it_to_log_softmax()
+        {
+            // The form RL agents write: probabilities kept for sampling, their log taken for the policy loss.
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class PolicyGradient
+                {
+                    Tensor Loss(Tensor logits, Tensor actions, Tensor advantages)
+                    {
+                        var probs = nn.functional.softmax(logits, 1);
+                        var logProbs = {|GL2002:torch.log(probs)|};
+                        var entropy = -(probs * {|GL2002:probs.log()|}).sum(1);
+                        return -(logProbs.gather(1, actions).squeeze(1) * advantages).mean() - 0.01 * entropy.mean();
+                    }
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class PolicyGradient
+                {
+                    Tensor Loss(Tensor logits, Tensor actions, Tensor advantages)
+                    {
+                        var probs = nn.functional.softmax(logits, 1);
+                        var logProbs = nn.functional.log_softmax(logits, 1);
+                        var entropy = -(probs * nn.functional.log_softmax(logits, 1)).sum(1);
+                        return -(logProbs.gather(1, actions).squeeze(1) * advantages).mean() - 0.01 * entropy.mean();
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Does_not_follow_a_local_whose_softmax_input_changed_before_the_log()
+        {
+            // log_softmax(logits, 1) at the log would read the new logits: not the same value. GL2001's clamp applies instead.
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Scaled
+                {
+                    Tensor Loss(Tensor logits)
+                    {
+                        var probs = nn.functional.softmax(logits, 1);
+                        logits = logits * 2;
+                        return torch.log(probs).mean() + logits.mean();
+                    }
+
+                    Tensor Reassigned(Tensor logits)
+                    {
+                        var probs = nn.functional.softmax(logits, 1);
+                        probs = probs * 0.5;
+                        return torch.log(probs).mean();
+                    }
+                }
+                """);
         }
     }
 }
