@@ -27,6 +27,14 @@ namespace GradLint.Analyzers
             DiagnosticSeverity.Warning,
             "Exploding gradients reach the weights through step(). Clipping the total gradient norm between backward() and step() (torch.nn.utils.clip_grad_norm_, a GradLint guarded optimizer, or a method listed in gradlint.clipping_methods) bounds the damage one bad batch can do.");
 
+        internal static readonly DiagnosticDescriptor GL1007_MissingGradientClippingLowRisk = Create(
+            "GL1007",
+            "No gradient clipping in a low-risk training step",
+            "'{0}.step()' applies the gradients of backward() unclipped; this step looks low-risk (a classification loss, no recurrent or attention layer, one optimizer, no reward-based target), so this is a suggestion: clipping still bounds what one bad batch can do",
+            Categories.TrainingLoop,
+            DiagnosticSeverity.Info,
+            "The low-risk half of GL1001, a rule of its own so that each can be configured: cross-entropy-style losses bound the gradient at the logits (each entry in [-1, 1]) and feed-forward classifiers trained with them rarely explode — their reference implementations (MNIST, CIFAR-10, ResNet) do not clip. Where the step is exposed (recurrent layers, attention, losses built from rewards, returns, advantages or TD targets, regression losses, two optimizers as in a GAN) GL1001 reports it as a warning.");
+
         internal static readonly DiagnosticDescriptor GL1002_MissingZeroGrad = Create(
             "GL1002",
             "Training loop never clears gradients",
@@ -184,6 +192,7 @@ namespace GradLint.Analyzers
         /// <summary>What each rule's code fix does, as the README's rule table says it (the table is generated from the catalog).</summary>
         internal static readonly System.Collections.Generic.IReadOnlyDictionary<string, string> FixSummaries = new System.Collections.Generic.Dictionary<string, string>
         {
+            ["GL1007"] = "As GL1001: insert `clip_grad_norm_(…, max_norm: N)` before `step()`, or `.WithGradientGuard()`",
             ["GL1001"] = "Insert `clip_grad_norm_(…, max_norm: N)` before `step()`; or `.WithGradientGuard()` where the optimizer is created",
             ["GL1002"] = "Insert `<optimizer>.zero_grad();` at the start of the loop body",
             ["GL1003"] = "Move the `zero_grad()` before the forward pass",

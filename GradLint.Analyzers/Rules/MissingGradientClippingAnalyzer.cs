@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace GradLint.Analyzers.Rules
 {
     /// <summary>
-    /// GL1001: a step() whose gradients were not clipped after the last backward() before it.
+    /// GL1001 / GL1007: a step() whose gradients were not clipped after the last backward() before it — GL1001 where
+    /// the step is exposed to exploding gradients, GL1007 (a suggestion) where it is low-risk (see <see cref="StepRisk"/>).
     /// Clipping is clip_grad_norm_ / clip_grad_value_, a configured method, a helper of this
     /// compilation that clips (one level), or the step of a GradLint guarded optimizer.
     /// </summary>
@@ -15,7 +16,7 @@ namespace GradLint.Analyzers.Rules
     public sealed class MissingGradientClippingAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping);
+            ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping, Descriptors.GL1007_MissingGradientClippingLowRisk);
 
         private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) => name == "step";
 
@@ -50,8 +51,10 @@ namespace GradLint.Analyzers.Rules
                 }
             }
 
+            // Risk-aware: an exposed step is a warning (GL1001), a low-risk one a suggestion of its own (GL1007).
+            var rule = StepRisk.IsLowRisk(step, model, torch) ? Descriptors.GL1007_MissingGradientClippingLowRisk : Descriptors.GL1001_MissingGradientClipping;
             var receiver = TrainingCalls.ReceiverText(step);
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.GL1001_MissingGradientClipping, step.Syntax.GetLocation(), receiver));
+            context.ReportDiagnostic(Diagnostic.Create(rule, step.Syntax.GetLocation(), receiver));
         }
     }
 }

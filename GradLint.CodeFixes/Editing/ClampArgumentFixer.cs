@@ -28,7 +28,7 @@ namespace GradLint.CodeFixes.Editing
 
         protected sealed override IEnumerable<(string Key, string Title)> Actions(Document document, Diagnostic diagnostic, ExpressionReplacement plan)
         {
-            yield return (Key, $"Clamp the argument: {plan.Replacement}");
+            yield return (Key, $"Clamp the argument: {ExpressionReplacement.ForDisplay(plan.Replacement)}");
         }
 
         protected sealed override ExpressionReplacement? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -47,6 +48,17 @@ namespace GradLint.CodeFixes.Editing
             var placeholder = System.Linq.Enumerable.First(System.Linq.Enumerable.OfType<IdentifierNameSyntax>(parsed.DescendantNodes()), n => n.Identifier.ValueText == "__receiver");
             return parsed.ReplaceNode(placeholder, AsReceiver(receiver));
         }
+
+        /// <summary>
+        /// <paramref name="expression"/> as an action's title shows it: the parentheses <see cref="AsReceiver"/> added around
+        /// a name, call or member access (which the simplifier will remove from the code) left out.
+        /// </summary>
+        internal static string ForDisplay(ExpressionSyntax expression) =>
+            expression.ReplaceNodes(
+                expression.DescendantNodesAndSelf().OfType<ParenthesizedExpressionSyntax>().Where(p =>
+                    p.HasAnnotation(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation)
+                    && p.Expression is SimpleNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ElementAccessExpressionSyntax or LiteralExpressionSyntax),
+                (original, _) => original.Expression).ToString();
 
         internal static ExpressionSyntax AsReceiver(ExpressionSyntax expression) =>
             expression is ParenthesizedExpressionSyntax

@@ -32,7 +32,7 @@ namespace GradLint.CodeFixes.Rules
         public const string GuardKey = "GL1001_WithGradientGuard";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-            ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping.Id);
+            ImmutableArray.Create(Descriptors.GL1001_MissingGradientClipping.Id, Descriptors.GL1007_MissingGradientClippingLowRisk.Id);
 
         protected override IEnumerable<string> Keys => new[] { ClipKey, GuardKey };
 

@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// Whether an unclipped training step is exposed to exploding gradients (GL1001, a warning) or low-risk
+    /// (GL1007, a suggestion). Low-risk needs positive evidence: a classification loss (cross-entropy, NLL,
+    /// binary cross-entropy — each bounds the gradient at the logits to [-1, 1]) and none of the exposures:
+    /// <list type="bullet">
+    /// <item>a recurrent or attention layer (LSTM, GRU, RNN and their cells, MultiheadAttention, Transformer*,
+    /// scaled_dot_product_attention) in the function or in the types of the modules it calls;</item>
+    /// <item>a loss built from rewards, returns, advantages, TD targets or Q-values (named so in the function);</item>
+    /// <item>a regression loss (MSE, L1, smooth L1, Huber): unbounded in the error;</item>
+    /// <item>two or more optimizers stepping in the function (a GAN's adversarial pair).</item>
+    /// </list>
+    /// Anything else — no recognisable loss included — is exposed.
+    /// </summary>
+    internal static class StepRisk
+    {
+        private static readonly HashSet<string> ClassificationLosses = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+            "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
+        };
+
+        private static readonly HashSet<string> RegressionLosses = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+        };
+
+        private static readonly HashSet<string> SequenceLayers = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell", "MultiheadAttention", "Transformer",
+            "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer", "scaled_dot_product_attention",
+        };
+
+        private static readonly string[] RewardWords = { "reward", "return", "advantage", "tdtarget", "td_target", "qvalue", "q_value", "qtarget", "q_target", "bellman" };
+
+        public static bool IsLowRisk(IInvocationOperation step, TrainingStep training, TorchContext torch)
+        {
+            var root = OperationHelpers.Root(step);
+            var function = root.Syntax;
+            var optimizers = training.Events.Where(e => e.Kind == TrainingCallKind.Step)
+                .Select(e => e.Invocation.Instance?.Syntax.ToString() ?? "this").Distinct(StringComparer.Ordinal).Count();
+            if (optimizers > 1)
+            {
+                return false;
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var node in function.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case InvocationExpressionSyntax call when CandidateInvocations.InvokedName(call) is { } name:
+                        names.Add(name);
+                        break;
+                    case ObjectCreationExpressionSyntax creation:
+                        names.Add(creation.Type.ToString().Split('.').Last());
+                        break;
+                    case IdentifierNameSyntax identifier:
+                        var text = identifier.Identifier.ValueText.ToLowerInvariant();
+                        if (RewardWords.Any(w => text.Contains(w)))
+                        {
+                            return false;
+                        }
+
+                        break;
+                }
+            }
+
+            // The module types the function calls (its model, its loss modules): their own code and fields.
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                if (operation is IInvocationOperation { TargetMethod.Name: "forward" or "call", Instance: { Type: { } type } } && torch.IsModule(type))
+                {
+                    names.Add(type.Name);
+                    foreach (var reference in type.DeclaringSyntaxReferences)
+                    {
+                        foreach (var node in reference.GetSyntax().DescendantNodes())
+                        {
+                            if (node is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name)
+                            {
+                                names.Add(name);
+                            }
+                            else if (node is ObjectCreationExpressionSyntax creation)
+                            {
+                                names.Add(creation.Type.ToString().Split('.').Last());
+                            }
+                        }
+                    }
+                }
+            }
+
+            return names.Overlaps(ClassificationLosses) && !names.Overlaps(RegressionLosses) && !names.Overlaps(SequenceLayers);
+        }
+    }
+}
