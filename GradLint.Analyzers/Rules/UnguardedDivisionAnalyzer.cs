@@ -29,7 +29,7 @@ namespace GradLint.Analyzers.Rules
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
-                    if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax
+                    if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax or ParenthesizedExpressionSyntax
                         && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
                     {
                         if (NumericCalls.HandWrittenSoftmax(op, torch) is null)   // GL2003's
@@ -39,6 +39,19 @@ namespace GradLint.Analyzers.Rules
                     }
                 },
                 SyntaxKind.DivideExpression);
+
+            // x /= x.norm()
+            start.RegisterSyntaxNodeAction(
+                c =>
+                {
+                    var assignment = (AssignmentExpressionSyntax)c.Node;
+                    if (assignment.Right is InvocationExpressionSyntax or IdentifierNameSyntax or BinaryExpressionSyntax or ParenthesizedExpressionSyntax
+                        && c.SemanticModel.GetOperation(assignment, c.CancellationToken) is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op)
+                    {
+                        Check(op, op.Value, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
+                    }
+                },
+                SyntaxKind.DivideAssignmentExpression);
 
             CandidateInvocations.Register(start, static (name, _, _) => name is "div" or "div_" or "true_divide", c =>
             {
@@ -51,6 +64,33 @@ namespace GradLint.Analyzers.Rules
             });
         }
 
+        /// <summary>
+        /// A norm, sum or standard deviation — or values made of them that are 0 whenever they are:
+        /// <c>a.sum(1) + b.sum(1)</c>, <c>u.norm(-1) * v.norm(-1)</c>, <c>2 * x.std()</c>.
+        /// </summary>
+        private static bool BuiltFromReductions(IOperation? operation, TorchContext torch, int depth)
+        {
+            operation = OperationHelpers.Strip(operation);
+            while (operation is IParenthesizedOperation parenthesized)
+            {
+                operation = OperationHelpers.Strip(parenthesized.Operand);
+            }
+
+            switch (operation)
+            {
+                case IInvocationOperation call:
+                    return Reductions.Contains(call.TargetMethod.Name) && ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum when depth < 4:
+                    return BuiltFromReductions(sum.LeftOperand, torch, depth + 1) && BuiltFromReductions(sum.RightOperand, torch, depth + 1);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product when depth < 4:
+                    var left = BuiltFromReductions(product.LeftOperand, torch, depth + 1);
+                    var right = BuiltFromReductions(product.RightOperand, torch, depth + 1);
+                    return (left && right) || (left && OperationHelpers.Strip(product.RightOperand)!.ConstantValue.HasValue) || (right && OperationHelpers.Strip(product.LeftOperand)!.ConstantValue.HasValue);
+                default:
+                    return false;
+            }
+        }
+
         private static void Check(IOperation division, IOperation? divisor, AnalyzerOptions options, TorchContext torch, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
         {
             var value = OperationHelpers.Strip(divisor);
@@ -60,8 +100,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var reduction = value is ILocalReferenceOperation local ? OperationHelpers.Strip(OperationHelpers.SingleAssignment(local)) : value;
-            if (reduction is not IInvocationOperation call || !Reductions.Contains(call.TargetMethod.Name)
-                || !ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch)
+            if (!BuiltFromReductions(reduction, torch, 0)
                 || ValueRangeAnalysis.Of(value, torch).IsPositive()
                 || FixedValues.IsFixed(value, torch, cancellationToken))   // a kernel's or schedule's own normaliser
             {

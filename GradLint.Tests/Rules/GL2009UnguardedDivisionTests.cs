@@ -68,5 +68,88 @@ namespace GradLint.Tests.Rules
                 }
                 """);
         }
+
+        [Fact]
+        public Task Reports_divisors_built_from_reductions_and_divide_assignments()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Similarity
+                {
+                    // Cosine similarity by hand: 0 for an all-zero row.
+                    Tensor Cosine(Tensor u, Tensor v) => {|GL2009:(u * v).sum(-1) / (u.norm(-1) * v.norm(-1))|};
+
+                    // A pooled mean over two masks: 0 when both are empty.
+                    Tensor Pooled(Tensor a, Tensor b, Tensor x) => {|GL2009:x / (a.sum(1) + b.sum(1))|};
+
+                    Tensor Scaled(Tensor x) => {|GL2009:x / (2 * x.std())|};
+
+                    Tensor Normalise(Tensor x)
+                    {
+                        {|GL2009:x /= x.norm()|};
+                        return x;
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Does_not_report_sums_with_an_epsilon_or_divide_assignments_by_numbers()
+        {
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Safe
+                {
+                    Tensor Cosine(Tensor u, Tensor v) => (u * v).sum(-1) / (u.norm(-1) * v.norm(-1) + 1e-8);
+                    Tensor Pooled(Tensor a, Tensor b, Tensor x) => x / (a.sum(1) + b.sum(1)).clamp_min(1e-12);
+                    Tensor Shift(Tensor x) => x / (x.sum() + 1);   // not made of reductions alone
+
+                    Tensor Halve(Tensor x)
+                    {
+                        x /= 2;
+                        x /= x.norm().clamp_min(1e-12);
+                        return x;
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Fix_clamps_a_divisor_built_from_reductions_and_one_divided_into_in_place()
+        {
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Similarity
+                {
+                    Tensor Cosine(Tensor u, Tensor v) => {|GL2009:(u * v).sum(-1) / (u.norm(-1) * v.norm(-1))|};
+
+                    Tensor Normalise(Tensor x)
+                    {
+                        {|GL2009:x /= x.norm()|};
+                        return x;
+                    }
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Similarity
+                {
+                    Tensor Cosine(Tensor u, Tensor v) => (u * v).sum(-1) / (u.norm(-1) * v.norm(-1)).clamp_min(1E-12);
+
+                    Tensor Normalise(Tensor x)
+                    {
+                        x /= x.norm().clamp_min(1E-12);
+                        return x;
+                    }
+                }
+                """);
+        }
     }
 }
