@@ -32,24 +32,25 @@ namespace GradLint.Analyzers.Rules
             }
 
             var input = call.Arguments[0].Value;
-            if (SoftmaxOf(input, torch) is not { } softmax || OperationHelpers.Input(softmax) is not { } logits
-                || OperationHelpers.Argument(softmax, "dim") is not { } dim)
+            var crossEntropy = IsCrossEntropy(call, torch);
+            if (SoftmaxOf(input, torch) is not var (softmax, logits, dimText) || (dimText is null && !crossEntropy && !IsModuleCall(softmax, torch)))
             {
                 return;
             }
 
-            var crossEntropy = IsCrossEntropy(call, torch);
-            var replacement = crossEntropy ? logits.Syntax.ToString() : $"{NumericCalls.Receiver(logits)}.log_softmax({dim.Syntax})";
+            var replacement = crossEntropy ? logits.Syntax.ToString() : $"{NumericCalls.Receiver(logits)}.log_softmax({dimText ?? "<dim>"})";
             var problem = crossEntropy
                 ? "cross_entropy applies log_softmax itself, so the softmax is applied twice"
                 : "nll_loss expects log-probabilities";
-            var advice = crossEntropy ? $"pass the logits '{logits.Syntax}'" : $"pass '{replacement}'";
+            var advice = crossEntropy ? $"pass the logits '{logits.Syntax}'"
+                : dimText is null ? "pass log-probabilities: build the module as LogSoftmax over the same dim" : $"pass '{replacement}'";
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL2007_SoftmaxIntoLoss,
                 call.Syntax.GetLocation(),
                 additionalLocations: new[] { softmax.Syntax.GetLocation() },
                 // Fixed only when the softmax is inline: rewriting a local's initializer could change its other uses.
-                properties: OperationHelpers.Strip(input) == softmax ? NumericCalls.Replacement(replacement, atAdditionalLocation: true) : null,
+                // (and, for a Softmax module into nll_loss, only when the module's dim is known from where it was built).
+                properties: OperationHelpers.Strip(input) == softmax && (dimText is not null || crossEntropy) ? NumericCalls.Replacement(replacement, atAdditionalLocation: true) : null,
                 messageArgs: new object[] { call.Syntax.ToString(), problem, advice }));
         }
 
@@ -67,8 +68,8 @@ namespace GradLint.Analyzers.Rules
         private static bool IsCrossEntropy(IInvocationOperation call, TorchContext torch) =>
             call.TargetMethod.Name == "cross_entropy" || TorchContext.Is(call.Instance?.Type, torch.CrossEntropyLossModule);
 
-        // The softmax call itself, or the one a local assigned once holds.
-        private static IInvocationOperation? SoftmaxOf(IOperation? input, TorchContext torch)
+        // The softmax — a call, or an nn.Softmax module's call — itself, or the one a local assigned once holds; its input; its dim as written, if known.
+        private static (IInvocationOperation Softmax, IOperation Logits, string? Dim)? SoftmaxOf(IOperation? input, TorchContext torch)
         {
             var value = OperationHelpers.Strip(input);
             if (value is ILocalReferenceOperation local)
@@ -76,7 +77,41 @@ namespace GradLint.Analyzers.Rules
                 value = OperationHelpers.Strip(OperationHelpers.SingleAssignment(local));
             }
 
-            return value is IInvocationOperation softmax && NumericCalls.IsSoftmax(softmax, torch) ? softmax : null;
+            if (value is IInvocationOperation softmax && NumericCalls.IsSoftmax(softmax, torch) && OperationHelpers.Input(softmax) is { } logits)
+            {
+                return (softmax, logits, OperationHelpers.Argument(softmax, "dim")?.Syntax.ToString());
+            }
+
+            if (value is IInvocationOperation module && IsModuleCall(module, torch) && module.Arguments.Length == 1)
+            {
+                return (module, module.Arguments[0].Value, ModuleDim(module.Instance!));
+            }
+
+            return null;
+        }
+
+        // softmax.call(x) on an nn.Softmax module: by its type, or — for a field or local typed Module<Tensor, Tensor> —
+        // by the nn.Softmax(…) it is initialised with.
+        private static bool IsModuleCall(IInvocationOperation call, TorchContext torch) =>
+            call.TargetMethod.Name is "call" or "forward" && call.Instance is { } module && torch.IsModule(module.Type)
+            && (TorchContext.Is(module.Type, torch.SoftmaxModule) || Creation(module) is not null);
+
+        // The dim an nn.Softmax(dim) module was built with, when its field or local is initialised in place.
+        private static string? ModuleDim(IOperation module) =>
+            Creation(module) is { ArgumentList.Arguments.Count: >= 1 } creation ? creation.ArgumentList.Arguments[0].Expression.ToString() : null;
+
+        private static Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax? Creation(IOperation module)
+        {
+            foreach (var reference in OperationHelpers.ReferencedSymbol(module)?.DeclaringSyntaxReferences ?? default)
+            {
+                if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax creation }
+                    && CandidateInvocations.InvokedName(creation) == "Softmax")
+                {
+                    return creation;
+                }
+            }
+
+            return null;
         }
     }
 }

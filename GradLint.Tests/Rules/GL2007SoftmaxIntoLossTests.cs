@@ -82,5 +82,56 @@ namespace GradLint.Tests.Rules
                 """;
             return Fixer.CodeFixAsync(source, source);
         }
+
+        [Fact]
+        public Task An_nn_Softmax_module_fed_to_a_loss_is_found_and_fixed_where_its_dim_is_known()
+        {
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Classifier
+                {
+                    private readonly nn.Module<Tensor, Tensor> net = nn.Linear(4, 3);
+                    private readonly nn.Module<Tensor, Tensor> probabilities = nn.Softmax(1);
+                    private readonly TorchSharp.Modules.CrossEntropyLoss ce = nn.CrossEntropyLoss();
+
+                    Tensor CrossEntropy(Tensor x, Tensor y) => {|GL2007:ce.call(probabilities.call(net.call(x)), y)|};
+                    Tensor Nll(Tensor x, Tensor y) => {|GL2007:nn.functional.nll_loss(probabilities.call(net.call(x)), y)|};
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Classifier
+                {
+                    private readonly nn.Module<Tensor, Tensor> net = nn.Linear(4, 3);
+                    private readonly nn.Module<Tensor, Tensor> probabilities = nn.Softmax(1);
+                    private readonly TorchSharp.Modules.CrossEntropyLoss ce = nn.CrossEntropyLoss();
+
+                    Tensor CrossEntropy(Tensor x, Tensor y) => ce.call(net.call(x), y);
+                    Tensor Nll(Tensor x, Tensor y) => nn.functional.nll_loss(net.call(x).log_softmax(1), y);
+                }
+                """);
+        }
+
+        [Fact]
+        public Task A_Softmax_module_of_unknown_dim_into_nll_loss_is_reported_without_a_fix_and_LogSoftmax_is_fine()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Classifier
+                {
+                    Tensor Nll(nn.Module<Tensor, Tensor> net, TorchSharp.Modules.Softmax softmax, Tensor x, Tensor y) =>
+                        {|GL2007:nn.functional.nll_loss(softmax.call(net.call(x)), y)|};
+
+                    Tensor Fine(nn.Module<Tensor, Tensor> net, TorchSharp.Modules.LogSoftmax logSoftmax, Tensor x, Tensor y) =>
+                        nn.functional.nll_loss(logSoftmax.call(net.call(x)), y);
+                }
+                """;
+            return Fixer.CodeFixAsync(source, source);
+        }
     }
 }
