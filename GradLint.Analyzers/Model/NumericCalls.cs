@@ -77,19 +77,37 @@ namespace GradLint.Analyzers.Model
                 ? (sum, exp)
                 : null;
 
-        /// <summary>For <c>exp(x) / exp(x).sum(…)</c> (the same x): the sum on the right; else null.</summary>
+        /// <summary>
+        /// For <c>exp(x) / exp(x).sum(…)</c> (the same x) — also through locals assigned once:
+        /// <c>var num = exp(x); var den = num.sum(1, true); num / den</c> — the sum on the right; else null.
+        /// </summary>
         public static IInvocationOperation? HandWrittenSoftmax(IBinaryOperation division, TorchContext torch)
         {
-            if (division.OperatorKind != BinaryOperatorKind.Divide || Call(division.LeftOperand, "exp", torch) is not { } top
-                || Call(division.RightOperand, "sum", torch) is not { } sum || Call(OperationHelpers.Input(sum), "exp", torch) is not { } bottom)
+            if (division.OperatorKind != BinaryOperatorKind.Divide || Call(ThroughLocal(division.LeftOperand), "exp", torch) is not { } top
+                || Call(ThroughLocal(division.RightOperand), "sum", torch) is not { } sum || Call(ThroughLocal(OperationHelpers.Input(sum)), "exp", torch) is not { } bottom)
             {
                 return null;
+            }
+
+            if (ReferenceEquals(top, bottom))
+            {
+                return sum;   // the same exp, held in one local
             }
 
             var a = OperationHelpers.Input(top);
             var b = OperationHelpers.Input(bottom);
             return a is not null && b is not null && a.Syntax.ToString() == b.Syntax.ToString() ? sum : null;
         }
+
+        /// <summary>The exp of a hand-written softmax's numerator (see <see cref="HandWrittenSoftmax"/>).</summary>
+        public static IInvocationOperation? SoftmaxNumerator(IBinaryOperation division, TorchContext torch) =>
+            Call(ThroughLocal(division.LeftOperand), "exp", torch);
+
+        /// <summary>The value a local assigned once holds, or the operation itself.</summary>
+        public static IOperation? ThroughLocal(IOperation? operation) =>
+            OperationHelpers.Strip(operation) is ILocalReferenceOperation local && OperationHelpers.SingleAssignment(local) is { } value
+                ? OperationHelpers.Strip(value)
+                : operation;
 
         /// <summary>True when <paramref name="exp"/> is the left operand of <c>exp(x) - 1</c> (GL2004's).</summary>
         public static bool InExpMinusOne(IInvocationOperation exp)
@@ -214,8 +232,8 @@ namespace GradLint.Analyzers.Model
             return null;
         }
 
-        // A constant, a local assigned once, or a parameter its function never assigns.
-        private static bool IsStable(IOperation? operation)
+        /// <summary>A constant, a local assigned once, or a parameter its function never assigns: it means the same wherever it is read.</summary>
+        public static bool IsStable(IOperation? operation)
         {
             switch (OperationHelpers.Strip(operation))
             {

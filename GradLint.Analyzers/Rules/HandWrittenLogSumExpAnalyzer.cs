@@ -39,17 +39,22 @@ namespace GradLint.Analyzers.Rules
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
-                    if (division.Left is not InvocationExpressionSyntax || division.Right is not InvocationExpressionSyntax
+                    if (division.Left is not (InvocationExpressionSyntax or IdentifierNameSyntax) || division.Right is not (InvocationExpressionSyntax or IdentifierNameSyntax)
                         || c.SemanticModel.GetOperation(division, c.CancellationToken) is not IBinaryOperation op
                         || NumericCalls.HandWrittenSoftmax(op, torch) is not { } sum)
                     {
                         return;
                     }
 
-                    var x = OperationHelpers.Input(NumericCalls.Call(op.LeftOperand, "exp", torch)!)!;
+                    var x = OperationHelpers.Input(NumericCalls.SoftmaxNumerator(op, torch)!)!;
                     var dim = OperationHelpers.Argument(sum, "dim");
                     var keep = OperationHelpers.Strip(OperationHelpers.Argument(sum, "keepdim"))?.ConstantValue;
-                    var fix = dim is not null && keep is { HasValue: true, Value: true } ? $"{NumericCalls.Receiver(x)}.softmax({dim.Syntax})" : null;
+
+                    // Through locals, x.softmax(dim) at the division is the same value only if x still means what it did at the exp.
+                    var inline = division.Left is InvocationExpressionSyntax && division.Right is InvocationExpressionSyntax;
+                    var fix = dim is not null && keep is { HasValue: true, Value: true } && (inline || (NumericCalls.IsStable(x) && NumericCalls.IsStable(dim)))
+                        ? $"{NumericCalls.Receiver(x)}.softmax({dim.Syntax})"
+                        : null;
                     Report(c.ReportDiagnostic, op, "is a softmax written by hand", fix ?? "softmax(x, dim)", fix);
                 },
                 SyntaxKind.DivideExpression);

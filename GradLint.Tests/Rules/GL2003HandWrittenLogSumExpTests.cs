@@ -81,5 +81,66 @@ namespace GradLint.Tests.Rules
                 }
                 """);
         }
+
+        [Fact]
+        public Task A_softmax_written_by_hand_across_two_locals_is_found_and_fixed_when_its_input_is_stable()
+        {
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Attention
+                {
+                    Tensor Weights(Tensor scores)
+                    {
+                        var num = scores.exp();
+                        var den = num.sum(1, true);
+                        return {|GL2003:num / den|};
+                    }
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Attention
+                {
+                    Tensor Weights(Tensor scores)
+                    {
+                        var num = scores.exp();
+                        var den = num.sum(1, true);
+                        return scores.softmax(1);
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Across_locals_an_input_changed_in_between_gets_the_finding_but_no_fix()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Attention
+                {
+                    Tensor Weights(Tensor scores)
+                    {
+                        var num = scores.exp();
+                        scores = scores * 2;
+                        var den = num.sum(1, true);
+                        return {|GL2003:num / den|} + scores;
+                    }
+
+                    // Not a softmax: the numerator is not the summed exp.
+                    Tensor Other(Tensor a, Tensor b)
+                    {
+                        var num = a.exp();
+                        var den = b.exp().sum(1, true);
+                        return num / den.clamp_min(1e-12);
+                    }
+                }
+                """;
+            return Fixer.CodeFixAsync(source, source);
+        }
     }
 }
