@@ -102,7 +102,8 @@ namespace GradLint.Analyzers.Rules
 
         private static Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax? Creation(IOperation module)
         {
-            foreach (var reference in OperationHelpers.ReferencedSymbol(module)?.DeclaringSyntaxReferences ?? default)
+            // (A receiver that names no variable — this.forward(x), GetModel().call(x) — has no initializer to read.)
+            foreach (var reference in OperationHelpers.ReferencedSymbol(module)?.DeclaringSyntaxReferences ?? ImmutableArray<SyntaxReference>.Empty)
             {
                 if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax creation }
                     && CandidateInvocations.InvokedName(creation) == "Softmax")

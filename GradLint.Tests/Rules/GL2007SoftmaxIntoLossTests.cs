@@ -133,5 +133,30 @@ namespace GradLint.Tests.Rules
                 """;
             return Fixer.CodeFixAsync(source, source);
         }
+
+        [Fact]
+        public Task A_loss_fed_by_a_modules_own_forward_is_not_a_softmax_and_does_not_crash()
+        {
+            // Found on third-party code: this.forward(x) names no variable (it threw before).
+            return Analyzer.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Model : nn.Module<Tensor, Tensor>
+                {
+                    private readonly nn.Module<Tensor, Tensor> fc = nn.Linear(4, 3);
+                    public Model() : base(nameof(Model)) => RegisterComponents();
+                    public override Tensor forward(Tensor x) => fc.call(x);
+
+                    public Tensor Loss(Tensor x, Tensor y)
+                    {
+                        var loss = nn.CrossEntropyLoss();
+                        return loss.forward(this.forward(x), y) + nn.functional.cross_entropy(Self().call(x), y);
+                    }
+
+                    private Model Self() => this;
+                }
+                """);
+        }
     }
 }
