@@ -94,11 +94,9 @@ namespace GradLint.Analyzers.Model
             foreach (var reference in callee.DeclaringSyntaxReferences)
             {
                 var declaration = reference.GetSyntax();
-                var calls = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Select(CandidateInvocations.InvokedName).Where(n => n is not null).ToList();
-                var namedLikeClipping = calls.Any(n => IsConfiguredOrTorchClipName(n!) || HandClampNames.Contains(n!));
                 if (model is null || declaration.SyntaxTree != model.SyntaxTree)
                 {
-                    if (namedLikeClipping)
+                    if (CallsByName(declaration).Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))
                     {
                         return true;
                     }
@@ -106,8 +104,10 @@ namespace GradLint.Analyzers.Model
                     continue;
                 }
 
-                // Bind only helpers that may clip: named like it, or calling further helpers while depth remains.
-                if ((!namedLikeClipping && (depth <= 1 || calls.Count == 0)) || model.GetOperation(declaration) is not { } body)
+                // Bind only helpers whose code, or that of the same type's methods they call (by name, to the depth
+                // left), names a clipping call: the search costs syntax only until something may clip.
+                if (!MayClipByName(declaration, depth, declaration.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault())
+                    || model.GetOperation(declaration) is not { } body)
                 {
                     continue;
                 }
@@ -142,6 +142,27 @@ namespace GradLint.Analyzers.Model
                 _ => call.ArgumentList.Arguments.FirstOrDefault()?.Expression,
             };
             return receiver is not null && receiver.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(n => n.Identifier.ValueText == "grad");
+        }
+
+        private static IEnumerable<string> CallsByName(SyntaxNode declaration) =>
+            declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Select(CandidateInvocations.InvokedName).Where(n => n is not null).Select(n => n!);
+
+        private bool MayClipByName(SyntaxNode declaration, int depth, TypeDeclarationSyntax? type)
+        {
+            var names = CallsByName(declaration).ToList();
+            if (names.Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))
+            {
+                return true;
+            }
+
+            if (depth <= 1 || type is null)
+            {
+                return false;
+            }
+
+            return type.Members.OfType<MethodDeclarationSyntax>()
+                .Where(m => m != declaration && names.Contains(m.Identifier.ValueText))
+                .Any(m => MayClipByName(m, depth - 1, type));
         }
 
         private static readonly HashSet<string> HandClampNames = new HashSet<string> { "clamp_", "clamp", "clip_", "clip", "clamp_min_", "clamp_max_" };
