@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -33,6 +34,10 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal static class TensorWork
     {
+        /// <summary>The methods that store their argument in a collection (a list, queue, stack, set or dictionary).</summary>
+        public static readonly ImmutableHashSet<string> CollectionAdds = ImmutableHashSet.Create(
+            "Add", "Append", "Enqueue", "Push", "Insert", "AddLast", "AddFirst", "TryAdd", "AddRange");
+
         public static TensorWorkKind Classify(IInvocationOperation call, TorchContext torch)
         {
             switch (TrainingCalls.Classify(call, torch))
@@ -109,6 +114,10 @@ namespace GradLint.Analyzers.Model
                 }
             }
         }
+
+        /// <summary>A loop whose body calls anything at all: the others create no tensors per step (a cheap syntax filter before binding).</summary>
+        public static bool BodyCallsSomething(SyntaxNode loop) =>
+            SyntaxScopes.LoopBody(loop) is { } body && body.DescendantNodesAndSelf().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax);
 
         /// <summary>True when <paramref name="operation"/> sits in a member of a module type (its forward or a helper of it), where the caller's scope owns the tensors.</summary>
         public static bool IsInsideModule(IOperation operation, TorchContext torch) =>

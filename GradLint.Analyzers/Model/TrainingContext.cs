@@ -34,16 +34,20 @@ namespace GradLint.Analyzers.Model
                 torch.ClippingHelperDepth(context.Options, context.Invocation.Syntax.SyntaxTree));
 
         /// <summary>The method names a clipping call can have here: TorchSharp's and the configured ones.</summary>
-        public static bool IsClipName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch)
+        public static bool IsClipName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
+            IsClipName(name, torch.ClippingMethods(options, tree));
+
+        // clip_grad_norm_, clip_grad_value_, or the last part of a configured Namespace.Type.Method.
+        private static bool IsClipName(string name, ImmutableHashSet<string> configured)
         {
             if (name == "clip_grad_norm_" || name == "clip_grad_value_")
             {
                 return true;
             }
 
-            foreach (var configured in torch.ClippingMethods(options, tree))
+            foreach (var method in configured)
             {
-                if (configured.EndsWith("." + name, System.StringComparison.Ordinal))
+                if (method.EndsWith("." + name, System.StringComparison.Ordinal))
                 {
                     return true;
                 }
@@ -191,22 +195,6 @@ namespace GradLint.Analyzers.Model
                 CandidateInvocations.InvokedName(call) is { } name && HandClampNames.Contains(name) && ReceiverNamesGrad(call));
         }
 
-        private bool IsConfiguredOrTorchClipName(string name)
-        {
-            if (name == "clip_grad_norm_" || name == "clip_grad_value_")
-            {
-                return true;
-            }
-
-            foreach (var configured in clippingMethods)
-            {
-                if (configured.EndsWith("." + name, System.StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        private bool IsConfiguredOrTorchClipName(string name) => IsClipName(name, clippingMethods);
     }
 }

@@ -38,7 +38,7 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            OperationContext.Register(start, TensorsWithoutDisposeScopeAnalyzer.BodyCallsSomething, context => Analyze(context, torch, callSites), TensorsWithoutDisposeScopeAnalyzer.Loops);
+            OperationContext.Register(start, TensorWork.BodyCallsSomething, context => Analyze(context, torch, callSites), SyntaxScopes.LoopKinds);
         }
 
         private static void Analyze(OperationContext context, TorchContext torch, CallSites callSites)
@@ -82,7 +82,7 @@ namespace GradLint.Analyzers.Rules
 
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL3003_EvaluationBuildsGraphs,
-                TensorsWithoutDisposeScopeAnalyzer.LoopKeyword(loop.Syntax).GetLocation(),
+                SyntaxScopes.LoopKeyword(loop.Syntax).GetLocation(),
                 ImmutableDictionary<string, string?>.Empty.Add(KindProperty, "NoGrad"),
                 $"This loop runs '{TensorWork.Describe(recording)}' with gradients on but its function never calls backward(): every forward pass records an autograd graph and keeps its activations for nothing; run the evaluation under 'using var noGrad = torch.no_grad();'"));
         }
@@ -105,7 +105,7 @@ namespace GradLint.Analyzers.Rules
                 if (wrong.Mode == Mode.None)
                 {
                     // Across the iterations of an enclosing epoch loop: the mode the previous iteration ended in.
-                    var epoch = loop.Syntax.Ancestors().TakeWhile(a => !SyntaxScopes.IsFunction(a)).FirstOrDefault(TensorsWithoutDisposeScopeAnalyzer.IsLoop);
+                    var epoch = SyntaxScopes.EnclosingLoop(loop.Syntax);
                     if (epoch is not null)
                     {
                         var inEpoch = events.Where(e => epoch.Span.Contains(e.Span)).ToList();
@@ -129,7 +129,7 @@ namespace GradLint.Analyzers.Rules
                     : $"'{text}' has Dropout or BatchNorm layers and this evaluation runs after '{wrong.Text}' with no '{text}.eval()' in between: dropout stays on and batch statistics are updated with evaluation data; call '{text}.eval()' before it";
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.GL3003_EvaluationBuildsGraphs,
-                    TensorsWithoutDisposeScopeAnalyzer.LoopKeyword(loop.Syntax).GetLocation(),
+                    SyntaxScopes.LoopKeyword(loop.Syntax).GetLocation(),
                     ImmutableDictionary<string, string?>.Empty.Add(KindProperty, trains ? "Train" : "Eval").Add(ModelProperty, text),
                     message));
                 return;
@@ -196,7 +196,7 @@ namespace GradLint.Analyzers.Rules
         // "for (int epoch = 0; epoch < 10; epoch++)": how a message names a loop (line numbers mean little in a notebook).
         private static string LoopHeader(SyntaxNode loop)
         {
-            var body = TensorsWithoutDisposeScopeAnalyzer.LoopBody(loop);
+            var body = SyntaxScopes.LoopBody(loop)!;
             var header = loop is DoStatementSyntax ? "do … while (" + ((DoStatementSyntax)loop).Condition + ")" : loop.ToString().Substring(0, body.SpanStart - loop.SpanStart).Trim();
             header = System.Text.RegularExpressions.Regex.Replace(header, @"\s+", " ");
             return header.Length > 60 ? header.Substring(0, 57) + "…" : header;
@@ -300,7 +300,7 @@ namespace GradLint.Analyzers.Rules
                     case IAssignmentOperation assignment:
                         (target, value) = (assignment.Target, assignment.Value);
                         break;
-                    case IInvocationOperation { TargetMethod.Name: "Add" or "Append" or "Enqueue" or "Push" or "Insert" or "AddLast" or "AddRange" } add when add.Instance is not null:
+                    case IInvocationOperation { Instance: not null } add when TensorWork.CollectionAdds.Contains(add.TargetMethod.Name):
                         (target, value) = (add.Instance, add.Arguments.LastOrDefault()?.Value);
                         break;
                 }

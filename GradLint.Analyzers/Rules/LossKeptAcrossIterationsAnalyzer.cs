@@ -28,7 +28,7 @@ namespace GradLint.Analyzers.Rules
         {
             OperationContext.Register(
                 start,
-                InsideALoop,
+                node => SyntaxScopes.EnclosingLoop(node) is not null,   // only accumulations inside a loop are bound
                 context =>
                 {
                     switch (context.Operation)
@@ -47,13 +47,10 @@ namespace GradLint.Analyzers.Rules
             // Only calls named like a collection's add are bound.
             CandidateInvocations.Register(
                 start,
-                (name, _, _) => name is "Add" or "Append" or "Enqueue" or "Push" or "Insert" or "AddLast",
+                (name, _, _) => TensorWork.CollectionAdds.Contains(name),
                 call => AnalyzeAdd(call.Invocation, new OperationContext(call.Invocation, call.ReportDiagnostic, call.CancellationToken), torch));
         }
 
-        // Only accumulations inside a loop of their own function are bound.
-        private static bool InsideALoop(SyntaxNode node) =>
-            node.Ancestors().TakeWhile(a => !SyntaxScopes.IsFunction(a)).Any(TensorsWithoutDisposeScopeAnalyzer.IsLoop);
 
         private static void AnalyzeCompound(ICompoundAssignmentOperation assignment, OperationContext context, TorchContext torch)
         {
@@ -105,7 +102,7 @@ namespace GradLint.Analyzers.Rules
         // losses.Add(loss), history.Enqueue(loss), …
         private static void AnalyzeAdd(IInvocationOperation call, OperationContext context, TorchContext torch)
         {
-            if (call.TargetMethod.Name is not ("Add" or "Append" or "Enqueue" or "Push" or "Insert" or "AddLast")
+            if (!TensorWork.CollectionAdds.Contains(call.TargetMethod.Name)
                 || call.Instance is null || call.Arguments.Length == 0
                 || call.Instance.Type is not INamedTypeSymbol { TypeArguments: var elements } || !elements.Any(torch.IsTensor))
             {

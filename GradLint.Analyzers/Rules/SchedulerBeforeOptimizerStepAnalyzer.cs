@@ -31,7 +31,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var scope = schedulerStep.Syntax.Ancestors().FirstOrDefault(a =>
-                a is ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CompilationUnitSyntax
+                SyntaxScopes.IsLoop(a) || a is CompilationUnitSyntax
                 || SyntaxScopes.IsFunction(a));
             if (scope is null)
             {

@@ -39,19 +39,9 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            OperationContext.Register(start, BodyCallsSomething, context => AnalyzeLoop(context, torch), Loops);
+            OperationContext.Register(start, TensorWork.BodyCallsSomething, context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
             OperationContext.Register(start, CallsBackward, context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
         }
-
-        /// <summary>The loop statements, for the rules that look at loops.</summary>
-        internal static readonly SyntaxKind[] Loops =
-        {
-            SyntaxKind.ForStatement, SyntaxKind.ForEachStatement, SyntaxKind.ForEachVariableStatement, SyntaxKind.WhileStatement, SyntaxKind.DoStatement,
-        };
-
-        /// <summary>A loop whose body calls anything at all (the others create no tensors per step).</summary>
-        internal static bool BodyCallsSomething(SyntaxNode loop) =>
-            IsLoop(loop) && LoopBody(loop).DescendantNodesAndSelf().Any(n => n is InvocationExpressionSyntax);
 
         private static bool CallsBackward(SyntaxNode function) =>
             function.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => CandidateInvocations.InvokedName(call) == "backward");
@@ -83,7 +73,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var outer = DisposeScopes.OpenedAt(loop.Syntax, region: null);
-            if (outer is not null && (!trains || InsideALoop(outer)))
+            if (outer is not null && (!trains || SyntaxScopes.EnclosingLoop(outer) is not null))
             {
                 return;
             }
@@ -97,7 +87,7 @@ namespace GradLint.Analyzers.Rules
             var detail = outer is null ? string.Empty : " (the scope opened before the loop frees them only when it ends)";
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.GL3001_TensorsWithoutDisposeScope,
-                LoopKeyword(loop.Syntax).GetLocation(),
+                SyntaxScopes.LoopKeyword(loop.Syntax).GetLocation(),
                 ImmutableDictionary<string, string?>.Empty.Add(FormProperty, "Loop"),
                 "this loop",
                 TensorWork.Describe(shown),
@@ -175,14 +165,14 @@ namespace GradLint.Analyzers.Rules
             foreach (var call in calls)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var loopOrFunction = call.Ancestors().FirstOrDefault(a => IsLoop(a) || SyntaxScopes.IsFunction(a) || a is CompilationUnitSyntax);
-                var region = IsLoop(loopOrFunction) ? LoopBody(loopOrFunction!) : loopOrFunction;
+                var loopOrFunction = call.Ancestors().FirstOrDefault(a => SyntaxScopes.IsLoop(a) || SyntaxScopes.IsFunction(a) || a is CompilationUnitSyntax);
+                var region = SyntaxScopes.LoopBody(loopOrFunction) ?? loopOrFunction;
                 if (DisposeScopes.OpenedAt(call, region) is not null)
                 {
                     continue;
                 }
 
-                if (loopOrFunction is null || IsLoop(loopOrFunction) || loopOrFunction is AnonymousFunctionExpressionSyntax)
+                if (loopOrFunction is null || SyntaxScopes.IsLoop(loopOrFunction) || loopOrFunction is AnonymousFunctionExpressionSyntax)
                 {
                     return true;   // in a loop, or a callback that may run any number of times
                 }
@@ -207,28 +197,5 @@ namespace GradLint.Analyzers.Rules
         private static bool IsEntryPoint(IMethodSymbol method) =>
             method.Name == "Main" && method.IsStatic || method.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName;
 
-        private static bool InsideALoop(SyntaxNode node) =>
-            node.Ancestors().TakeWhile(a => !SyntaxScopes.IsFunction(a)).Any(IsLoop);
-
-        internal static bool IsLoop(SyntaxNode? node) =>
-            node is ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax;
-
-        internal static StatementSyntax LoopBody(SyntaxNode loop) => loop switch
-        {
-            ForStatementSyntax f => f.Statement,
-            CommonForEachStatementSyntax f => f.Statement,
-            WhileStatementSyntax w => w.Statement,
-            DoStatementSyntax d => d.Statement,
-            _ => throw new System.ArgumentException("not a loop", nameof(loop)),
-        };
-
-        internal static SyntaxToken LoopKeyword(SyntaxNode loop) => loop switch
-        {
-            ForStatementSyntax f => f.ForKeyword,
-            CommonForEachStatementSyntax f => f.ForEachKeyword,
-            WhileStatementSyntax w => w.WhileKeyword,
-            DoStatementSyntax d => d.DoKeyword,
-            _ => loop.GetFirstToken(),
-        };
     }
 }

@@ -164,13 +164,6 @@ namespace GradLint.CodeFixes.Editing
         }
 
         /// <summary>The body of a loop statement, or null.</summary>
-        public static StatementSyntax? LoopBody(SyntaxNode loop) => loop switch
-        {
-            ForStatementSyntax f => f.Statement,
-            CommonForEachStatementSyntax f => f.Statement,
-            WhileStatementSyntax w => w.Statement,
-            DoStatementSyntax d => d.Statement,
-            _ => null,
-        };
+        public static StatementSyntax? LoopBody(SyntaxNode loop) => GradLint.Analyzers.Model.SyntaxScopes.LoopBody(loop);
     }
 }

@@ -6,6 +6,7 @@ using System.Threading;
 using GradLint.Analyzers;
 using GradLint.Analyzers.Rules;
 using GradLint.CodeFixes.Editing;
+using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -54,7 +55,7 @@ namespace GradLint.CodeFixes.Rules
         protected override Insertion? Plan(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
         {
             var loop = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
-            if (!TensorsWithoutDisposeScopeAnalyzer.IsLoop(loop) || loop is not StatementSyntax loopStatement
+            if (!SyntaxScopes.IsLoop(loop) || loop is not StatementSyntax loopStatement
                 || !diagnostic.Properties.TryGetValue(EvaluationBuildsGraphsAnalyzer.KindProperty, out var kind))
             {
                 return null;
@@ -62,7 +63,7 @@ namespace GradLint.CodeFixes.Rules
 
             if (kind == "NoGrad" && key == NoGradKey)
             {
-                var body = TensorsWithoutDisposeScopeAnalyzer.LoopBody(loop);
+                var body = SyntaxScopes.LoopBody(loop)!;
                 var name = FreeNames.Pick(body is BlockSyntax { Statements.Count: > 0 } block ? block.Statements[0] : body, model, "noGrad");
                 return new Insertion(Placement.AtStartOf(body), TorchStatements.UsingVar(name, "no_grad"));
             }

@@ -6,6 +6,7 @@ using System.Threading;
 using GradLint.Analyzers;
 using GradLint.Analyzers.Rules;
 using GradLint.CodeFixes.Editing;
+using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -33,8 +34,6 @@ namespace GradLint.CodeFixes.Rules
     {
         /// <summary>Equivalence key of the fix.</summary>
         public const string Key = "GL3001_OpenADisposeScopePerStep";
-
-        private static readonly string[] CollectionAdds = { "Add", "Append", "Enqueue", "Push", "Insert", "AddLast", "AddFirst", "TryAdd", "Set", "AddRange" };
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.GL3001_TensorsWithoutDisposeScope.Id);
 
@@ -69,9 +68,9 @@ namespace GradLint.CodeFixes.Rules
             var token = root.FindToken(diagnostic.Location.SourceSpan.Start);
             StatementSyntax? body = null;
             var isMethod = false;
-            if (TensorsWithoutDisposeScopeAnalyzer.IsLoop(token.Parent))
+            if (SyntaxScopes.IsLoop(token.Parent))
             {
-                body = TensorsWithoutDisposeScopeAnalyzer.LoopBody(token.Parent!);
+                body = SyntaxScopes.LoopBody(token.Parent)!;
             }
             else if (token.Parent is MethodDeclarationSyntax { Body: { } methodBody })
             {
@@ -267,7 +266,7 @@ namespace GradLint.CodeFixes.Rules
                 return false;
             }
 
-            if (CollectionAdds.Contains(method.Name) && call.Instance is { } receiver)
+            if (IsCollectionStore(method.Name) && call.Instance is { } receiver)
             {
                 return !DeclaredInside(receiver, body, isMethod);
             }
@@ -308,7 +307,7 @@ namespace GradLint.CodeFixes.Rules
 
                     if (use is AssignmentExpressionSyntax assignment && assignment.Right.Span.Contains(name.Span)
                         || use is ArgumentSyntax { Parent.Parent: ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax }
-                        || use is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax invocation } && CollectionAdds.Contains(Analyzers.Model.CandidateInvocations.InvokedName(invocation) ?? string.Empty)
+                        || use is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax invocation } && IsCollectionStore(Analyzers.Model.CandidateInvocations.InvokedName(invocation) ?? string.Empty)
                         || use is InitializerExpressionSyntax or AnonymousObjectMemberDeclaratorSyntax)
                     {
                         return true;
@@ -318,6 +317,9 @@ namespace GradLint.CodeFixes.Rules
 
             return false;
         }
+
+        // A collection's add (and a Set, which may store too: moving a tensor out only keeps it longer).
+        private static bool IsCollectionStore(string name) => name == "Set" || Analyzers.Model.TensorWork.CollectionAdds.Contains(name);
 
         private static bool FromTorchSharpOrTheFramework(IAssemblySymbol? assembly, INamedTypeSymbol tensor) =>
             assembly is null

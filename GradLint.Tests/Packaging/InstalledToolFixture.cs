@@ -55,40 +55,8 @@ namespace GradLint.Tests.Packaging
         public double InstallSeconds { get; }
 
         /// <summary>Runs the installed tool; standard output and standard error apart.</summary>
-        public (int ExitCode, string Output, string Error) Run(string workingDirectory, string arguments, int timeoutSeconds = 300)
-        {
-            var info = new ProcessStartInfo(Command, arguments)
-            {
-                WorkingDirectory = workingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            info.Environment["DOTNET_NOLOGO"] = "1";
-            info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-            info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "false";
-            info.Environment.Remove("MSBuildExtensionsPath");
-            info.Environment.Remove("MSBUILD_EXE_PATH");
-            info.Environment.Remove("MSBuildSDKsPath");
-
-            var output = new StringBuilder();
-            var error = new StringBuilder();
-            using var process = new Process { StartInfo = info };
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            if (!process.WaitForExit(timeoutSeconds * 1000))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"gradlint {arguments} did not finish in {timeoutSeconds} s:\n{output}\n{error}");
-            }
-
-            process.WaitForExit();
-            return (process.ExitCode, output.ToString(), error.ToString());
-        }
+        public (int ExitCode, string Output, string Error) Run(string workingDirectory, string arguments, int timeoutSeconds = 300) =>
+            DotNet.RunProgram(Command, workingDirectory, arguments, timeoutSeconds);
 
         /// <summary>A fresh folder under <see cref="Work"/>.</summary>
         public string NewFolder(string name)
