@@ -91,6 +91,19 @@ namespace GradLint.Analyzers
         public static readonly ImmutableArray<string> ModeDependentModuleNames = ImmutableArray.Create(
             "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d");
 
+        /// <summary>Loss modules whose value is ≥ 0 for every input (the value-range analysis's <c>exp(-loss)</c> is ≤ 1).</summary>
+        public ImmutableHashSet<INamedTypeSymbol> NonNegativeLossModules { get; private set; } = ImmutableHashSet<INamedTypeSymbol>.Empty;
+
+        /// <summary>The class names of <see cref="NonNegativeLossModules"/>; the functional forms are the snake-case names in <see cref="NonNegativeLossFunctions"/>.</summary>
+        public static readonly ImmutableArray<string> NonNegativeLossModuleNames = ImmutableArray.Create(
+            "CrossEntropyLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "MultiMarginLoss");
+
+        /// <summary>torch.nn.functional losses that are ≥ 0 for every input (NLL and KL divergence are not: they trust their inputs).</summary>
+        public static readonly ImmutableHashSet<string> NonNegativeLossFunctions = ImmutableHashSet.Create(
+            "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+            "soft_margin_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "triplet_margin_loss", "cosine_embedding_loss", "multi_margin_loss");
+
         private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> clippingMethods = new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>();
         private readonly ConcurrentDictionary<IOperation, TrainingStep> steps = new ConcurrentDictionary<IOperation, TrainingStep>();
 
@@ -152,6 +165,16 @@ namespace GradLint.Analyzers
             }
 
             symbols.ModeDependentModules = modeDependent.ToImmutable();
+            var losses = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            foreach (var name in NonNegativeLossModuleNames)
+            {
+                if (compilation.GetTypeByMetadataName("TorchSharp.Modules." + name) is { } type)
+                {
+                    losses.Add(type);
+                }
+            }
+
+            symbols.NonNegativeLossModules = losses.ToImmutable();
             return symbols;
         }
 

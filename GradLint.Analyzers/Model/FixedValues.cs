@@ -41,14 +41,16 @@ namespace GradLint.Analyzers.Model
         private static readonly HashSet<string> GradEnabling = new HashSet<string> { "requires_grad_", "with_requires_grad", "Parameter" };
 
         private readonly TorchContext torch;
+        private readonly bool randomDrawsAllowed;
         private readonly SemanticModel? model;
         private readonly System.Threading.CancellationToken cancellationToken;
         private readonly HashSet<ISymbol> assumed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         private int steps;
 
-        private FixedValues(TorchContext torch, SemanticModel? model, System.Threading.CancellationToken cancellationToken)
+        private FixedValues(TorchContext torch, SemanticModel? model, System.Threading.CancellationToken cancellationToken, bool randomDrawsAllowed = false)
         {
             this.torch = torch;
+            this.randomDrawsAllowed = randomDrawsAllowed;
             this.model = model;
             this.cancellationToken = cancellationToken;
         }
@@ -56,6 +58,15 @@ namespace GradLint.Analyzers.Model
         /// <summary>True when <paramref name="operation"/> is provably a fixed value (see the type's remarks). Honours <paramref name="cancellationToken"/> along its up to <see cref="MaxSteps"/> steps.</summary>
         public static bool IsFixed(IOperation? operation, TorchContext torch, System.Threading.CancellationToken cancellationToken) =>
             operation is not null && new FixedValues(torch, operation.SemanticModel, cancellationToken).Fixed(operation, 0);
+
+        /// <summary>
+        /// True when <paramref name="operation"/> provably never requires grad: a fixed value, or one
+        /// built from random draws (<c>randn</c>, <c>rand_like</c>, dropout of such a value) made without
+        /// <c>requires_grad</c>. Noise is not the same on every run, but no gradient flows through it —
+        /// enough for a hazard that lives only in the gradient (GL2008's sqrt at 0).
+        /// </summary>
+        public static bool NeverRequiresGrad(IOperation? operation, TorchContext torch, System.Threading.CancellationToken cancellationToken) =>
+            operation is not null && new FixedValues(torch, operation.SemanticModel, cancellationToken, randomDrawsAllowed: true).Fixed(operation, 0);
 
         private bool Fixed(IOperation? operation, int depth)
         {
@@ -154,7 +165,7 @@ namespace GradLint.Analyzers.Model
                 }
 
                 // An operation on tensors: fixed when every tensor it reads is; random draws are not.
-                return !method.Name.StartsWith("rand", System.StringComparison.Ordinal) && !method.Name.Contains("dropout")
+                return (randomDrawsAllowed || (!method.Name.StartsWith("rand", System.StringComparison.Ordinal) && !method.Name.Contains("dropout")))
                     && (call.Instance is null || Fixed(call.Instance, depth + 1)) && TensorInputsFixed(call, depth);
             }
 
@@ -224,7 +235,8 @@ namespace GradLint.Analyzers.Model
 
                         break;
                     case IInvocationOperation { TargetMethod.Name: var name } call when name.EndsWith("_", System.StringComparison.Ordinal) && Targets(call.Instance, reference.Local):
-                        if (!TensorInputsFixed(call, depth)) return false;   // x.mul_(w): x now depends on w
+                        // x.mul_(w): x now depends on w; x.requires_grad_(): x is trained from here on.
+                        if (GradEnabling.Contains(name) || !TensorInputsFixed(call, depth)) return false;
                         break;
                     case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } byRef when Targets(byRef.Value, reference.Local):
                         return false;

@@ -83,8 +83,8 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public static IInvocationOperation? HandWrittenSoftmax(IBinaryOperation division, TorchContext torch)
         {
-            if (division.OperatorKind != BinaryOperatorKind.Divide || Call(ThroughLocal(division.LeftOperand), "exp", torch) is not { } top
-                || Call(ThroughLocal(division.RightOperand), "sum", torch) is not { } sum || Call(ThroughLocal(OperationHelpers.Input(sum)), "exp", torch) is not { } bottom)
+            if (division.OperatorKind != BinaryOperatorKind.Divide || Call(ThroughDefinition(division.LeftOperand), "exp", torch) is not { } top
+                || Call(ThroughDefinition(division.RightOperand), "sum", torch) is not { } sum || Call(ThroughDefinition(OperationHelpers.Input(sum)), "exp", torch) is not { } bottom)
             {
                 return null;
             }
@@ -101,11 +101,12 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>The exp of a hand-written softmax's numerator (see <see cref="HandWrittenSoftmax"/>).</summary>
         public static IInvocationOperation? SoftmaxNumerator(IBinaryOperation division, TorchContext torch) =>
-            Call(ThroughLocal(division.LeftOperand), "exp", torch);
+            Call(ThroughDefinition(division.LeftOperand), "exp", torch);
 
-        /// <summary>The value a local assigned once holds, or the operation itself.</summary>
-        public static IOperation? ThroughLocal(IOperation? operation) =>
-            OperationHelpers.Strip(operation) is ILocalReferenceOperation local && OperationHelpers.SingleAssignment(local) is { } value
+        /// <summary>The value a local assigned once, a private field stored once or a helper of this file stands for (<see cref="OperationHelpers.Definition"/>), or the operation itself.</summary>
+        public static IOperation? ThroughDefinition(IOperation? operation) =>
+            OperationHelpers.Strip(operation) is ILocalReferenceOperation or IFieldReferenceOperation or IInvocationOperation
+                && OperationHelpers.Definition(operation) is { } value
                 ? OperationHelpers.Strip(value)
                 : operation;
 
@@ -229,8 +230,20 @@ namespace GradLint.Analyzers.Model
                 return held;
             }
 
+            // A softmax a private field holds or a helper of this file returns: log_softmax is the advice, but written
+            // in that other function (see SoftmaxIsInScope).
+            if (input is IFieldReferenceOperation or IInvocationOperation
+                && OperationHelpers.Strip(OperationHelpers.Definition(input)) is IInvocationOperation elsewhere && IsSoftmax(elsewhere, torch))
+            {
+                return elsewhere;
+            }
+
             return null;
         }
+
+        /// <summary>True when <paramref name="softmax"/> (found by <see cref="SoftmaxArgument"/>) is in <paramref name="use"/>'s function, so its input and dim can be written there.</summary>
+        public static bool SoftmaxIsInScope(IInvocationOperation softmax, IOperation use) =>
+            ReferenceEquals(OperationHelpers.Root(softmax), OperationHelpers.Root(use));
 
         /// <summary>A constant, a local assigned once, or a parameter its function never assigns: it means the same wherever it is read.</summary>
         public static bool IsStable(IOperation? operation)

@@ -1,4 +1,7 @@
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradLint.Analyzers.Model
@@ -64,6 +67,127 @@ namespace GradLint.Analyzers.Model
 
             return value;
         }
+
+        /// <summary>
+        /// The value a name or call stands for, where the file being analysed shows it: a local assigned
+        /// once (its initializer), a private field of a type declared in this file and stored exactly once
+        /// (its initializer or its one assignment), or a call to a method of this file that cannot be
+        /// overridden and returns one expression. Null otherwise. The value may belong to another
+        /// function (a field's initializer, a helper's return): read it there, never splice it here.
+        /// </summary>
+        public static IOperation? Definition(IOperation? operation)
+        {
+            switch (Strip(operation))
+            {
+                case ILocalReferenceOperation local:
+                    return SingleAssignment(local);
+                case IFieldReferenceOperation field when field.Instance is null or IInstanceReferenceOperation:
+                    return SingleStore(field);
+                case IInvocationOperation call:
+                    var returns = Returns(call);
+                    return returns.Count == 1 ? returns[0] : null;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// Every value <paramref name="call"/>'s method returns, when the method is declared in the
+        /// call's file (a local function, or a method that is not virtual, abstract or an override);
+        /// empty when they cannot be seen — or when one of them cannot.
+        /// </summary>
+        public static IReadOnlyList<IOperation> Returns(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            var model = call.SemanticModel;
+            if (model is null || method.IsVirtual || method.IsAbstract || method.IsOverride || method.IsExtern
+                || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction))
+            {
+                return System.Array.Empty<IOperation>();
+            }
+
+            var declaration = method.OriginalDefinition.DeclaringSyntaxReferences.FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree)?.GetSyntax();
+            var (body, arrow) = declaration switch
+            {
+                MethodDeclarationSyntax m => (m.Body, m.ExpressionBody),
+                LocalFunctionStatementSyntax f => (f.Body, f.ExpressionBody),
+                _ => (null, null),
+            };
+
+            var values = new List<IOperation>();
+            if (arrow is not null)
+            {
+                if (model.GetOperation(arrow.Expression) is { } value) values.Add(value);
+                return values;
+            }
+
+            if (body is null)
+            {
+                return values;
+            }
+
+            // Returns of this body only: not of the lambdas and local functions inside it.
+            foreach (var statement in body.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<ReturnStatementSyntax>())
+            {
+                if (statement.Expression is null || model.GetOperation(statement.Expression) is not { } value)
+                {
+                    return System.Array.Empty<IOperation>();
+                }
+
+                values.Add(value);
+            }
+
+            return values;
+        }
+
+        // A private field stored once in the type declared in this file: its initializer or its one assignment.
+        private static IOperation? SingleStore(IFieldReferenceOperation reference)
+        {
+            var field = reference.Field;
+            var model = reference.SemanticModel;
+            if (model is null || field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length != 1
+                || field.ContainingType.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree)
+            {
+                return null;
+            }
+
+            ExpressionSyntax? stored = null;
+            foreach (var node in field.ContainingType.DeclaringSyntaxReferences[0].GetSyntax().DescendantNodes())
+            {
+                ExpressionSyntax? value = null;
+                if (node is VariableDeclaratorSyntax { Initializer: { } initializer } declarator && declarator.Identifier.Text == field.Name
+                    && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), field))
+                {
+                    value = initializer.Value;
+                }
+                else if (node is AssignmentExpressionSyntax assignment && NamesMember(assignment.Left, field.Name)
+                    && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left).Symbol, field))
+                {
+                    if (!assignment.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression))
+                    {
+                        return null;   // f += …: more than one value
+                    }
+
+                    value = assignment.Right;
+                }
+                else if (node is ArgumentSyntax { RefKindKeyword.RawKind: not 0 } byRef && NamesMember(byRef.Expression, field.Name))
+                {
+                    return null;
+                }
+
+                if (value is not null)
+                {
+                    if (stored is not null) return null;
+                    stored = value;
+                }
+            }
+
+            return stored is null ? null : model.GetOperation(stored);
+        }
+
+        private static bool NamesMember(ExpressionSyntax expression, string name) =>
+            expression is IdentifierNameSyntax id ? id.Identifier.Text == name
+            : expression is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name.Identifier.Text == name;
 
         /// <summary>The variable, parameter, field or property (of this object or a static one) an operation names, or null.</summary>
         public static ISymbol? ReferencedSymbol(IOperation? operation) => Strip(operation) switch

@@ -16,10 +16,17 @@ namespace GradLint.Analyzers.Model
         /// <summary>The method names (all forms: <c>x.f()</c>, <c>torch.f(x)</c>, in place <c>x.f_()</c>).</summary>
         private protected abstract bool IsFunction(string name);
 
-        private protected abstract bool IsSafe(ValueRange range);
+        /// <summary>True when every value in <paramref name="range"/> is safe for the function.</summary>
+        private protected abstract bool IsSafe(Interval range, AnalyzerConfigOptions options);
 
         /// <summary>The clamp the message suggests, e.g. <c>clamp_min(1E-07)</c>.</summary>
         private protected abstract string Clamp(AnalyzerOptions options, SyntaxTree tree);
+
+        /// <summary>
+        /// True when the function's value is fine everywhere and only its gradient is not (sqrt at 0): then a
+        /// value that never requires grad — random noise included — is safe.
+        /// </summary>
+        private protected virtual bool HazardIsInTheGradient => false;
 
         /// <summary>A more specific rule reports this call instead.</summary>
         private protected virtual bool LeftToOtherRule(IInvocationOperation call, TorchContext torch) => false;
@@ -37,7 +44,9 @@ namespace GradLint.Analyzers.Model
             var argument = OperationHelpers.Input(call);
             // A fixed value (a positional encoding, a window, a schedule) needs no grad and fails on the
             // first run if it fails at all: not the training-time hazard these rules are about.
-            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch)) || FixedValues.IsFixed(argument, torch, context.CancellationToken))
+            if (argument is null || IsSafe(ValueRangeAnalysis.Of(argument, torch, context.CancellationToken), context.Options.AnalyzerConfigOptionsProvider.GetOptions(call.Syntax.SyntaxTree))
+                || FixedValues.IsFixed(argument, torch, context.CancellationToken)
+                || (HazardIsInTheGradient && FixedValues.NeverRequiresGrad(argument, torch, context.CancellationToken)))
             {
                 return;
             }

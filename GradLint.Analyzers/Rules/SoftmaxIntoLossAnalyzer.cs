@@ -68,13 +68,14 @@ namespace GradLint.Analyzers.Rules
         private static bool IsCrossEntropy(IInvocationOperation call, TorchContext torch) =>
             call.TargetMethod.Name == "cross_entropy" || TorchContext.Is(call.Instance?.Type, torch.CrossEntropyLossModule);
 
-        // The softmax — a call, or an nn.Softmax module's call — itself, or the one a local assigned once holds; its input; its dim as written, if known.
+        // The softmax — a call, or an nn.Softmax module's call — itself, or the one a local assigned once, a private field stored once
+        // or a helper of this file holds; its input; its dim as written, if known.
         private static (IInvocationOperation Softmax, IOperation Logits, string? Dim)? SoftmaxOf(IOperation? input, TorchContext torch)
         {
             var value = OperationHelpers.Strip(input);
-            if (value is ILocalReferenceOperation local)
+            if (value is ILocalReferenceOperation or IFieldReferenceOperation || (value is IInvocationOperation call && !torch.IsModule(call.Instance?.Type)))
             {
-                value = OperationHelpers.Strip(OperationHelpers.SingleAssignment(local));
+                value = NumericCalls.ThroughDefinition(value);   // a local, a private field, a helper of this file
             }
 
             if (value is IInvocationOperation softmax && NumericCalls.IsSoftmax(softmax, torch) && OperationHelpers.Input(softmax) is { } logits)

@@ -16,7 +16,13 @@ namespace GradLint.Analyzers.Rules
 
         private protected override bool IsFunction(string name) => name is "exp" or "exp_";
 
-        private protected override bool IsSafe(ValueRange range) => (range & ValueRange.BoundedAbove) != 0;
+        // Bounded above by a value exp does not overflow at: float32's limit (88.7), or the configured
+        // gradlint.exp_max when it is higher (a float64 model), so the rule's own fix is always safe.
+        private protected override bool IsSafe(Interval range, AnalyzerConfigOptions options) =>
+            range.High <= System.Math.Max(Float32ExpLimit, GradLintOptions.ExpMax(options));
+
+        /// <summary>ln(float.MaxValue): exp of anything above overflows to +Inf in float32.</summary>
+        internal const double Float32ExpLimit = 88.72;
 
         // exp inside log(sum(exp(x))) or a hand-written softmax is GL2003's; exp(x) - 1 is GL2004's.
         private protected override bool LeftToOtherRule(Microsoft.CodeAnalysis.Operations.IInvocationOperation call, TorchContext torch) =>

@@ -99,10 +99,11 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var reduction = value is ILocalReferenceOperation local ? OperationHelpers.Strip(OperationHelpers.SingleAssignment(local)) : value;
+            var reduction = NumericCalls.ThroughDefinition(value);   // a local, a private field, a helper of this file
             if (!BuiltFromReductions(reduction, torch, 0)
-                || ValueRangeAnalysis.Of(value, torch).IsPositive()
-                || FixedValues.IsFixed(value, torch, cancellationToken))   // a kernel's or schedule's own normaliser
+                || ValueRangeAnalysis.Of(value, torch, cancellationToken).ExcludesZero
+                || FixedValues.IsFixed(value, torch, cancellationToken)   // a kernel's or schedule's own normaliser
+                || DominatingChecks.ProvesNonZero(value, division.Syntax))   // if (mask.sum().ToSingle() > 0) { … / mask.sum() }
             {
                 return;
             }

@@ -20,7 +20,7 @@ namespace GradLint.Analyzers.Rules
 
         private protected override bool IsFunction(string name) => name is "log" or "log_" or "log2" or "log10";
 
-        private protected override bool IsSafe(ValueRange range) => range.IsPositive();
+        private protected override bool IsSafe(Interval range, AnalyzerConfigOptions options) => range.IsPositive;
 
         private protected override string Clamp(AnalyzerOptions options, SyntaxTree tree) =>
             $"clamp_min({GradLintOptions.Literal(GradLintOptions.LogEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(tree)))})";

@@ -40,6 +40,7 @@ namespace GradLint.CodeFixes.Rules
             var torch = TorchContext.TryCreate(model.Compilation);
             if (call is null || torch is null || model.GetOperation(call, cancellationToken) is not IInvocationOperation log
                 || NumericCalls.SoftmaxArgument(log, torch) is not { } softmax
+                || !NumericCalls.SoftmaxIsInScope(softmax, log)   // a helper's or a field's softmax: its input is not in scope here
                 || OperationHelpers.Input(softmax)?.Syntax is not ExpressionSyntax input
                 || OperationHelpers.Argument(softmax, "dim")?.Syntax is not ExpressionSyntax dim)
             {
