@@ -164,6 +164,13 @@ namespace GradLint.Analyzers.Model
                     return TensorInputsFixed(call, depth);
                 }
 
+                // zeros_like(x), randn_like(x): x lends its shape, dtype and device, never its values.
+                if (method.ContainingType.Equals(torch.Torch, SymbolEqualityComparer.Default) && method.Name.EndsWith("_like", System.StringComparison.Ordinal)
+                    && (randomDrawsAllowed || !method.Name.StartsWith("rand", System.StringComparison.Ordinal)))
+                {
+                    return call.Arguments.Skip(1).All(a => a.ArgumentKind == ArgumentKind.DefaultValue || Fixed(a.Value, depth + 1));
+                }
+
                 // An operation on tensors: fixed when every tensor it reads is; random draws are not.
                 return (randomDrawsAllowed || (!method.Name.StartsWith("rand", System.StringComparison.Ordinal) && !method.Name.Contains("dropout")))
                     && (call.Instance is null || Fixed(call.Instance, depth + 1)) && TensorInputsFixed(call, depth);

@@ -176,7 +176,8 @@ namespace GradLint.Analyzers.Model
         /// <summary>max(x, y) element-wise (<c>maximum</c>, <c>clamp_min</c>, <c>relu</c>).</summary>
         public static Interval Maximum(Interval a, Interval b)
         {
-            var (low, lowOpen) = a.Low > b.Low ? (a.Low, a.LowOpen) : b.Low > a.Low ? (b.Low, b.LowOpen) : (a.Low, a.LowOpen && b.LowOpen);
+            // max(x, y) ≥ each: past a shared floor if either stays past it; at a shared ceiling if either reaches it.
+            var (low, lowOpen) = a.Low > b.Low ? (a.Low, a.LowOpen) : b.Low > a.Low ? (b.Low, b.LowOpen) : (a.Low, a.LowOpen || b.LowOpen);
             var (high, highOpen) = a.High > b.High ? (a.High, a.HighOpen) : b.High > a.High ? (b.High, b.HighOpen) : (a.High, a.HighOpen && b.HighOpen);
             return new Interval(low, lowOpen, high, highOpen);
         }

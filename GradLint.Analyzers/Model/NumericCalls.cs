@@ -89,6 +89,15 @@ namespace GradLint.Analyzers.Model
                 return null;
             }
 
+            // Through a helper or a field the exp's input is read in another function: there the division itself must
+            // pass the same expression on both sides (Num(x) / Num(x).sum(1, true)), or it may not be a softmax at all.
+            var root = OperationHelpers.Root(division);
+            if (!ReferenceEquals(OperationHelpers.Root(top), root) || !ReferenceEquals(OperationHelpers.Root(bottom), root))
+            {
+                return OperationHelpers.Input(sum) is { } summed && ReferenceEquals(OperationHelpers.Root(summed), root)
+                    && OperationHelpers.Strip(division.LeftOperand)!.Syntax.ToString() == OperationHelpers.Strip(summed)!.Syntax.ToString() ? sum : null;
+            }
+
             if (ReferenceEquals(top, bottom))
             {
                 return sum;   // the same exp, held in one local
@@ -245,7 +254,7 @@ namespace GradLint.Analyzers.Model
         public static bool SoftmaxIsInScope(IInvocationOperation softmax, IOperation use) =>
             ReferenceEquals(OperationHelpers.Root(softmax), OperationHelpers.Root(use));
 
-        /// <summary>A constant, a local assigned once, or a parameter its function never assigns: it means the same wherever it is read.</summary>
+        /// <summary>A constant, a local assigned once, a parameter its function never assigns, or operators on such values: it means the same wherever it is read.</summary>
         public static bool IsStable(IOperation? operation)
         {
             switch (OperationHelpers.Strip(operation))
@@ -260,6 +269,13 @@ namespace GradLint.Analyzers.Model
                     return parameter.Parameter.RefKind == RefKind.None
                         && !OperationHelpers.Root(parameter).DescendantsAndSelf().OfType<IAssignmentOperation>()
                             .Any(a => OperationHelpers.Strip(a.Target) is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter, parameter.Parameter));
+                case IBinaryOperation binary:
+                    // teacher / t: operators on stable values compute the same value again.
+                    return IsStable(binary.LeftOperand) && IsStable(binary.RightOperand);
+                case IUnaryOperation unary:
+                    return IsStable(unary.Operand);
+                case IParenthesizedOperation parenthesized:
+                    return IsStable(parenthesized.Operand);
                 default:
                     return false;
             }

@@ -445,19 +445,27 @@ namespace GradLint.Analyzers.Model
         }
 
         // clamp(x, min, max) = min(max(x, min), max). A minimum given by a plain number the analysis cannot
-        // see (clamp(x, min: amin)) is how a positive floor is written: trusted as > 0.
+        // see (clamp(x, min: amin)) is how a positive floor is written: trusted as > 0. With both bounds the
+        // author's order min ≤ max is trusted too, so the result never falls below the floor:
+        // sigmoid(x).clamp(eps, 1 - eps) is in (0, 1) for any eps > 0.
         private Interval Clamp(Interval value, IOperation? min, IOperation? max, int depth)
         {
+            Interval? floor = null;
             if (min is not null)
             {
-                var floor = Of(min, depth + 1);
-                value = Interval.Maximum(value, floor.IsUnknown && IsUnknownScalar(min) ? Interval.Positive : floor);
+                var given = Of(min, depth + 1);
+                floor = given.IsUnknown && IsUnknownScalar(min) ? Interval.Positive : given;
+                value = Interval.Maximum(value, floor.Value);
             }
 
             // A maximum given by a plain number the analysis cannot see bounds nothing it can prove, and takes nothing away.
             if (max is not null && !(IsUnknownScalar(max) && Of(max, depth + 1).IsUnknown))
             {
                 value = Interval.Minimum(value, Of(max, depth + 1));
+                if (floor is { } f && (f.Low > value.Low || (f.Low == value.Low && f.LowOpen)))
+                {
+                    value = new Interval(f.Low, f.LowOpen, value.High, value.HighOpen);
+                }
             }
 
             return value;

@@ -53,7 +53,8 @@ namespace GradLint.Analyzers.Rules
                     // Through locals, x.softmax(dim) at the division is the same value only if x still means what it did at the exp.
                     var inline = division.Left is InvocationExpressionSyntax && division.Right is InvocationExpressionSyntax;
                     var fix = dim is not null && keep is { HasValue: true, Value: true }
-                        && (inline || (ReferenceEquals(OperationHelpers.Root(x), OperationHelpers.Root(op)) && NumericCalls.IsStable(x) && NumericCalls.IsStable(dim)))
+                        && ReferenceEquals(OperationHelpers.Root(x), OperationHelpers.Root(op))   // not a helper's parameter
+                        && (inline || (NumericCalls.IsStable(x) && NumericCalls.IsStable(dim)))
                         ? $"{NumericCalls.Receiver(x)}.softmax({dim.Syntax})"
                         : null;
                     Report(c.ReportDiagnostic, op, "is a softmax written by hand", fix ?? "softmax(x, dim)", fix);

@@ -65,6 +65,8 @@ namespace GradLint.Tests.Analysis
         {
             Assert.Equal("[0.001, +inf)", Interval.Maximum(Unknown, Interval.Exactly(1e-3)).ToString());
             Assert.Equal("(-inf, 2]", Interval.Minimum(Unknown, Interval.Exactly(2)).ToString());
+            // max(x ≥ 0, y > 0) > 0: sigmoid(x).clamp(eps, …) with eps only known to be positive.
+            Assert.True(Interval.Maximum(Interval.Closed(0, 1), Interval.Positive).IsPositive);
             Assert.Equal("[1, 2]", Interval.Minimum(Interval.Maximum(Interval.Closed(-5, 5), Interval.Exactly(1)), Interval.Exactly(2)).ToString());
         }
 

@@ -64,6 +64,8 @@ namespace GradLint.Tests.Analysis
             { "x.sigmoid().log()", "(-inf, 0]" },
             { "x.clamp(-5, 5).sigmoid()", $"[{1 / (1 + Math.Exp(5)):R}, {1 / (1 + Math.Exp(-5)):R}]" },
             { "x.tanh()", "[-1, 1]" },
+            { "x.sigmoid().clamp(eps, 1 - eps)", "(0, 1)" },                          // probabilities kept off 0 and 1
+            { "1 - x.sigmoid().clamp(eps, 1 - eps)", "(0, 1)" },
             { "torch.softmax(x, 1)", "[0, 1]" },
             { "F.log_softmax(x, 1)", "(-inf, 0]" },
             { "F.logsigmoid(x)", "(-inf, 0]" },

@@ -41,6 +41,20 @@ namespace GradLint.Tests.Infrastructure
                 .ToArray();
         }
 
+        /// <summary>
+        /// Every GradLint report on a class library, as (rule, the trimmed source line it is on); asserts
+        /// it compiles and no analyzer threw.
+        /// </summary>
+        public static async Task<(string Id, string Line)[]> LibraryFindingsAsync(string source)
+        {
+            var diagnostics = await AllDiagnosticsAsync(Create(false, source));
+            Xunit.Assert.DoesNotContain(diagnostics, d => (d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("GL", StringComparison.Ordinal)) || d.Id == "AD0001");
+            return diagnostics.Where(d => d.Id.StartsWith("GL", StringComparison.Ordinal))
+                .Select(d => (d.Id, d.Location.SourceTree!.GetText().Lines[d.Location.GetLineSpan().StartLinePosition.Line].ToString().Trim()))
+                .OrderBy(f => f.Item2, StringComparer.Ordinal).ThenBy(f => f.Id, StringComparer.Ordinal)
+                .ToArray();
+        }
+
         /// <summary>Compiler diagnostics (warnings and errors) plus every GradLint analyzer's reports; analyzer exceptions surface as AD0001.</summary>
         public static async Task<ImmutableArray<Diagnostic>> AllDiagnosticsAsync(Compilation compilation)
         {

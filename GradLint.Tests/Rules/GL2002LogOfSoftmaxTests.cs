@@ -148,5 +148,53 @@ namespace GradLint.Tests.Rules
                 }
                 """);
         }
+
+        [Fact]
+        public Task A_softmax_a_helper_returns_gets_the_finding_but_no_fix_because_its_input_is_not_in_scope()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class PolicyHead
+                {
+                    private Tensor Probabilities(Tensor logits) => softmax(logits, -1);
+
+                    Tensor LogProbability(Tensor x) => {|GL2002:Probabilities(x).log()|};
+                }
+                """;
+            return Fixer.CodeFixAsync(source, source);
+        }
+
+        [Fact]
+        public Task A_softmax_of_an_expression_of_unchanged_values_is_fixed_to_log_softmax_of_that_expression()
+        {
+            // Distillation: softmax(teacher / t) in a local, then its log.
+            return Fixer.CodeFixAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Distillation
+                {
+                    Tensor Loss(Tensor teacher, double t)
+                    {
+                        var pt = nn.functional.softmax(teacher / t, 1);
+                        return (pt * {|GL2002:pt.log()|}).sum(1).mean();
+                    }
+                }
+                """, """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Distillation
+                {
+                    Tensor Loss(Tensor teacher, double t)
+                    {
+                        var pt = nn.functional.softmax(teacher / t, 1);
+                        return (pt * nn.functional.log_softmax(teacher / t, 1)).sum(1).mean();
+                    }
+                }
+                """);
+        }
     }
 }

@@ -142,5 +142,22 @@ namespace GradLint.Tests.Rules
                 """;
             return Fixer.CodeFixAsync(source, source);
         }
+
+        [Fact]
+        public Task Through_a_helper_the_finding_stays_but_no_fix_writes_the_helpers_parameter_here()
+        {
+            const string source = """
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Normaliser
+                {
+                    private Tensor Weights(Tensor v) => v.exp();
+
+                    Tensor Softmax(Tensor x) => {|GL2003:Weights(x) / Weights(x).sum(1, true)|};
+                }
+                """;
+            return Fixer.CodeFixAsync(source, source);
+        }
     }
 }
