@@ -26,6 +26,13 @@ namespace GradLint.Tests.Rules
             var findings = await Compile.LibraryFindingsAsync(Usings + source);
             var unexpected = findings.Where(f => !expected.Any(e => e.Id == f.Id && f.Line.Contains(e.Line))).ToList();
             var missing = expected.Where(e => !findings.Any(f => e.Id == f.Id && f.Line.Contains(e.Line))).ToList();
+            // Before/after measurements (benchmarks/README.md): GRADLINT_EXPECTATIONS_LOG=file appends one line per case.
+            if (System.Environment.GetEnvironmentVariable("GRADLINT_EXPECTATIONS_LOG") is { Length: > 0 } log)
+            {
+                var found = expected.Count(e => findings.Any(f => e.Id == f.Id && f.Line.Contains(e.Line)));
+                System.IO.File.AppendAllText(log, $"{expected.Length}\t{found}\t{unexpected.Count}\t{string.Join(",", unexpected.Select(u => u.Id))}\t{string.Join(",", expected.Select(e => e.Id))}\t{string.Join(",", missing.Select(m => m.Id))}\n");
+            }
+
             Assert.True(unexpected.Count == 0 && missing.Count == 0 && findings.Length == expected.Length,
                 $"unexpected: [{string.Join("; ", unexpected)}]\nmissing: [{string.Join("; ", missing)}]\nall: [{string.Join("; ", findings)}]");
         }
