@@ -473,8 +473,15 @@ namespace GradLint.Analyzers.Model
 
         // sum over a dim: each element in [lo, hi] and at least one element, so ≥ lo when lo ≥ 0 and ≤ hi when hi ≤ 0.
         // The sum of exp(x - x.amax(d)) over the same d holds the maximum's exp(0) = 1: it is ≥ 1.
+        // (The sum's dim is compared as written: sum(1) with softmax(x, 1); a static call's first argument is its input.)
         private Interval SumOf(IInvocationOperation sum, Interval element, int depth)
         {
+            // A softmax summed over its own dim is 1 (up to rounding): weights / weights.sum(0).
+            if (Call(NumericThrough(Input(sum)), "softmax") is { } softmax && DimText(softmax) == DimText(sum) && DimText(sum).Length > 0)
+            {
+                return Interval.Exactly(1);
+            }
+
             if (Call(NumericThrough(Input(sum)), "exp") is { } exp && Strip(Input(exp)) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } shift
                 && Strip(shift.RightOperand) is IInvocationOperation { TargetMethod.Name: "max" or "amax" } max && IsTorchTensorFunction(max.TargetMethod, torch)
                 && Input(max) is { } maxed && SameValue(shift.LeftOperand, maxed) && DimText(sum) == DimText(max))
