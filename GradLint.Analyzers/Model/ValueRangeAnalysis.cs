@@ -489,6 +489,13 @@ namespace GradLint.Analyzers.Model
                 return new Interval(1, false, double.PositiveInfinity, true);
             }
 
+            // A sum of exps is 0 only if every term underflows (every input below −103 in float32) — not a hazard of
+            // the division by it: the exp's own overflow (GL2005) is what breaks an unshifted softmax or InfoNCE.
+            if (Call(NumericThrough(Input(sum)), "exp") is not null && element.Low <= 0)
+            {
+                return Interval.Positive;
+            }
+
             return new Interval(
                 element.Low >= 0 ? element.Low : double.NegativeInfinity,
                 element.LowOpen,
@@ -523,8 +530,9 @@ namespace GradLint.Analyzers.Model
             return single.ToString();
         }
 
+        // What a sum's input stands for: itself, or what a local, private field or helper of this file holds.
         private static IOperation? NumericThrough(IOperation? operation) =>
-            Strip(operation) is ILocalReferenceOperation local && SingleAssignment(local) is { } value ? Strip(value) : Strip(operation);
+            Strip(operation) is ILocalReferenceOperation or IFieldReferenceOperation or IInvocationOperation && Definition(operation) is { } value ? Strip(value) : Strip(operation);
 
         private IInvocationOperation? Call(IOperation? operation, string name) =>
             Strip(operation) is IInvocationOperation call && call.TargetMethod.Name == name && IsTorchTensorFunction(call.TargetMethod, torch) ? call : null;

@@ -74,7 +74,8 @@ namespace GradLint.Tests.Analysis
             { "x.abs().log1p()", "[0, +inf)" },
 
             // Reductions.
-            { "x.exp().sum(1)", "[0, +inf)" },
+            { "x.exp().sum(1)", "(0, +inf)" },                                         // 0 only if every term underflows
+            { "x.sigmoid().sum(1)", "[0, +inf)" },
             { "x.clamp_min(0.1).sum()", "[0.1, +inf)" },
             { "(x - x.amax(new long[] { 1 }, true)).exp().sum(1, true)", "[1, +inf)" },               // holds the maximum's exp(0) = 1
             { "x.clamp(0, 1).mean()", "[0, 1]" },
