@@ -150,6 +150,74 @@ namespace GradLint.Benchmarks
             }
         }
 
+        /// <summary>
+        /// `--analyzer-ab &lt;other GradLint.Analyzers.dll&gt; [rounds]`: this build's GradLint against another
+        /// build's (an earlier commit's), both on top of the SDK's default analyzers, compiles alternating
+        /// in one process (the other build loaded in its own load context) — the side-by-side figure for
+        /// "did this change make the analyzers slower", which separate profile runs are too noisy to give.
+        /// </summary>
+        public static void CompareWith(string otherAnalyzers, int rounds)
+        {
+            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
+            bench.Setup();
+            var context = new IsolatedContext(Path.GetFullPath(otherAnalyzers));
+            var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(otherAnalyzers));
+            var other = assembly.GetTypes()
+                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+                .ToImmutableArray();
+            Console.WriteLine($"// this build: {bench.gradLint.Length} analyzers; the other: {other.Length} ({otherAnalyzers})");
+
+            var sides = new (string Name, Func<int> Run, List<double> Times)[]
+            {
+                ("sdk-default only", bench.Compile, new List<double>()),
+                ("+ this GradLint", bench.CompileWithGradLint, new List<double>()),
+                ("+ other GradLint", () => bench.Analyze(other).Length, new List<double>()),
+            };
+            foreach (var side in sides)
+            {
+                side.Run();   // warm-up
+            }
+
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var side in sides)
+                {
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    side.Run();
+                    side.Times.Add(watch.Elapsed.TotalSeconds);
+                }
+            }
+
+            double Median(List<double> times) => times.OrderBy(t => t).ElementAt(times.Count / 2);
+            var baseline = Median(sides[0].Times);
+            foreach (var side in sides)
+            {
+                Console.WriteLine($"{side.Name}: median {Median(side.Times):F2} s of {rounds} ({Median(side.Times) / baseline:F3}x sdk-default only)");
+            }
+
+            Console.WriteLine($"this / other: {Median(sides[1].Times) / Median(sides[2].Times):F3}x");
+        }
+
+        private sealed class IsolatedContext : System.Runtime.Loader.AssemblyLoadContext
+        {
+            private readonly string folder;
+
+            public IsolatedContext(string path) : base("other GradLint", isCollectible: false) => folder = Path.GetDirectoryName(path)!;
+
+            // Roslyn and the framework come from the default context (shared types); anything else next to the other build.
+            protected override Assembly? Load(AssemblyName name)
+            {
+                if (name.Name is not null && (name.Name.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) || name.Name.StartsWith("System.", StringComparison.Ordinal)))
+                {
+                    return null;
+                }
+
+                var candidate = Path.Combine(folder, name.Name + ".dll");
+                return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
+            }
+        }
+
         [Benchmark(Baseline = true, Description = "compile (baseline analyzers only)")]
         public int Compile() => Analyze(ImmutableArray<DiagnosticAnalyzer>.Empty).Length;
 

@@ -19,6 +19,12 @@ namespace GradLint.Benchmarks
                 return;
             }
 
+            if (args.Length > 1 && args[0] == "--analyzer-ab")
+            {
+                AnalyzerCostBenchmarks.CompareWith(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
+                return;
+            }
+
             if (args.Length > 0 && args[0] == "--analyzer-check")
             {
                 AnalyzerCostBenchmarks.Check();
