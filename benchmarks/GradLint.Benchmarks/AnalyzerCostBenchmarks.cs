@@ -160,12 +160,23 @@ namespace GradLint.Benchmarks
         {
             var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
             bench.Setup();
-            var context = new IsolatedContext(Path.GetFullPath(otherAnalyzers));
-            var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(otherAnalyzers));
-            var other = assembly.GetTypes()
-                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
-                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-                .ToImmutableArray();
+            ImmutableArray<DiagnosticAnalyzer> other;
+            if (otherAnalyzers.StartsWith("noop:", StringComparison.Ordinal))
+            {
+                // noop:N — N analyzers that each look at every invocation and do nothing: the driver's dispatch cost alone.
+                other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(5), System.Globalization.CultureInfo.InvariantCulture))
+                    .Select(_ => (DiagnosticAnalyzer)new NoOpAnalyzer()).ToImmutableArray();
+            }
+            else
+            {
+                var context = new IsolatedContext(Path.GetFullPath(otherAnalyzers));
+                var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(otherAnalyzers));
+                other = assembly.GetTypes()
+                    .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+                    .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+                    .ToImmutableArray();
+            }
+
             Console.WriteLine($"// this build: {bench.gradLint.Length} analyzers; the other: {other.Length} ({otherAnalyzers})");
 
             var sides = new (string Name, Func<int> Run, List<double> Times)[]
