@@ -229,9 +229,19 @@ namespace GradLint.Cli.Analysis
                 var documents = project.Documents
                     .Where(d => d.FilePath is not null && !IsGenerated(d.FilePath, project.FilePath))
                     .ToDictionary(d => d.Id, d => (ScriptFile?)null);
+                if (documents.Count == 0 && project.FilePath is { } projectFile && SourceFilesBeside(projectFile) is var onDisk && onDisk > 0)
+                {
+                    // Never a silent pass: MSBuild returned no source files for a project that has some.
+                    throw new InputException($"{System.IO.Path.GetFileName(projectFile)}: MSBuild loaded no source files, but its folder has {onDisk} .cs file(s); check that the project builds with 'dotnet build', or pass the folder instead");
+                }
+
                 Projects.Add(new CheckedProject(msbuild.CurrentSolution, project.Id, documents));
             }
         }
+
+        private static int SourceFilesBeside(string projectFile) =>
+            Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(projectFile)!, "*.cs", SearchOption.AllDirectories)
+                .Count(f => !IsGenerated(f, projectFile));
 
         private static bool IsGenerated(string documentPath, string? projectPath)
         {
@@ -264,6 +274,10 @@ namespace GradLint.Cli.Analysis
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void RegisterMSBuild()
         {
+            // With MSBUILDNOINPROCNODE=1 (set by many CI systems) the workspace's design-time build runs its targets
+            // in another node and gets no Compile items back: the project loads with no source files and the check
+            // passes on nothing. The build host inherits this process's environment, so clear it here.
+            Environment.SetEnvironmentVariable("MSBUILDNOINPROCNODE", null);
             if (!MSBuildLocator.IsRegistered)
             {
                 MSBuildLocator.RegisterDefaults();

@@ -14,7 +14,7 @@ namespace GradLint.Tests.Infrastructure
         }
 
         /// <summary>Runs <paramref name="program"/> with the test environment's MSBuild settings; standard output and error apart.</summary>
-        public static (int ExitCode, string Output, string Error) RunProgram(string program, string workingDirectory, string arguments, int timeoutSeconds = 300)
+        public static (int ExitCode, string Output, string Error) RunProgram(string program, string workingDirectory, string arguments, int timeoutSeconds = 300, System.Collections.Generic.IReadOnlyDictionary<string, string>? environment = null)
         {
             var info = new ProcessStartInfo(program, arguments)
             {
@@ -28,8 +28,7 @@ namespace GradLint.Tests.Infrastructure
             if (program == "dotnet")
             {
                 // Keep the child's MSBuild from attaching to the node the test host came from, and build with no compiler
-                // server. (Not for the gradlint tool: its MSBuildWorkspace loads projects through a build host of its own,
-                // which finds no documents with MSBUILDNOINPROCNODE set.)
+                // server. (Not needed for the gradlint tool, which clears it for its MSBuildWorkspace's build host.)
                 info.Environment["MSBUILDNOINPROCNODE"] = "1";
                 info.Environment["UseSharedCompilation"] = "false";
             }
@@ -40,6 +39,10 @@ namespace GradLint.Tests.Infrastructure
             info.Environment.Remove("MSBuildExtensionsPath");
             info.Environment.Remove("MSBUILD_EXE_PATH");
             info.Environment.Remove("MSBuildSDKsPath");
+            foreach (var (name, value) in environment ?? new System.Collections.Generic.Dictionary<string, string>())
+            {
+                info.Environment[name] = value;
+            }
 
             var output = new StringBuilder();
             var error = new StringBuilder();

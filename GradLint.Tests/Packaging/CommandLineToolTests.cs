@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.IO;
 using System.Linq;
@@ -237,6 +238,12 @@ namespace GradLint.Tests.Packaging
             Assert.DoesNotContain("GL1002", output);   // switched off in the project's .editorconfig
             Assert.Contains("Loading App.csproj with MSBuild", error);   // a step over a second says what it does
 
+            // CI systems often set MSBUILDNOINPROCNODE=1; MSBuild's design-time build then returned no source files and
+            // the tool said "No findings" — a false green. It must find the same.
+            (code, output, error) = tool.Run(dir, "check App.csproj", environment: new Dictionary<string, string> { ["MSBUILDNOINPROCNODE"] = "1" });
+            Assert.True(code == 1, $"exit {code}\n{output}\n{error}");
+            Assert.Contains("Program.cs:12:5: warning GL1001:", output);
+
             // The same project through a solution, in both solution formats.
             File.WriteAllText(Path.Combine(dir, "Hand.slnx"), "<Solution>\n  <Project Path=\"App.csproj\" />\n</Solution>\n");
             (code, output, error) = tool.Run(dir, "check Hand.slnx --format json");
@@ -249,6 +256,26 @@ namespace GradLint.Tests.Packaging
             (code, output, error) = tool.Run(dir, "check App.sln");
             Assert.True(code == 1, $"exit {code}\n{output}\n{error}");
             Assert.Contains("Program.cs:12:5: warning GL1001:", output);
+        }
+
+        [Fact]
+        public void A_project_that_loads_with_no_source_files_is_an_error_not_a_pass()
+        {
+            var dir = tool.NewFolder("no-sources");
+            File.WriteAllText(Path.Combine(dir, "Empty.csproj"), """
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <EnableDefaultCompileItems>false</EnableDefaultCompileItems>
+                  </PropertyGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(dir, "Program.cs"), RiskyTraining);
+
+            var (code, output, error) = tool.Run(dir, "check Empty.csproj");
+            Assert.True(code == 2, $"exit {code}\n{output}\n{error}");
+            Assert.Contains("Empty.csproj: MSBuild loaded no source files, but its folder has 1 .cs file(s)", error);
+            Assert.DoesNotContain("No findings", output);
         }
 
         [Fact]

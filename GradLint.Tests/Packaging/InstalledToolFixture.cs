@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Diagnostics;
 using System.IO;
@@ -55,8 +56,8 @@ namespace GradLint.Tests.Packaging
         public double InstallSeconds { get; }
 
         /// <summary>Runs the installed tool; standard output and standard error apart.</summary>
-        public (int ExitCode, string Output, string Error) Run(string workingDirectory, string arguments, int timeoutSeconds = 300) =>
-            DotNet.RunProgram(Command, workingDirectory, arguments, timeoutSeconds);
+        public (int ExitCode, string Output, string Error) Run(string workingDirectory, string arguments, int timeoutSeconds = 300, IReadOnlyDictionary<string, string>? environment = null) =>
+            DotNet.RunProgram(Command, workingDirectory, arguments, timeoutSeconds, environment);
 
         /// <summary>A fresh folder under <see cref="Work"/>.</summary>
         public string NewFolder(string name)
