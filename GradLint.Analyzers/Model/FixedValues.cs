@@ -275,7 +275,7 @@ namespace GradLint.Analyzers.Model
                     if (!Fixed(model.GetOperation(initializer.Value), depth + 1)) return false;
                     stored = true;
                 }
-                else if (node is AssignmentExpressionSyntax assignment && NamesField(assignment.Left, field.Name)
+                else if (node is AssignmentExpressionSyntax assignment && OperationHelpers.NamesMember(assignment.Left, field.Name)
                     && model.GetOperation(assignment) is IAssignmentOperation store && store.Target is IFieldReferenceOperation target
                     && SymbolEqualityComparer.Default.Equals(target.Field, field))
                 {
@@ -362,10 +362,6 @@ namespace GradLint.Analyzers.Model
                 yield return statement.Expression is null ? null : model.GetOperation(statement.Expression);
             }
         }
-
-        private static bool NamesField(ExpressionSyntax left, string name) =>
-            left is IdentifierNameSyntax id ? id.Identifier.Text == name
-            : left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name.Identifier.Text == name;
 
         private static bool Targets(IOperation? target, ILocalSymbol local) =>
             OperationHelpers.Strip(target) is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);

@@ -185,7 +185,8 @@ namespace GradLint.Analyzers.Model
             return stored is null ? null : model.GetOperation(stored);
         }
 
-        private static bool NamesMember(ExpressionSyntax expression, string name) =>
+        /// <summary><c>name</c> or <c>this.name</c> as written.</summary>
+        public static bool NamesMember(ExpressionSyntax expression, string name) =>
             expression is IdentifierNameSyntax id ? id.Identifier.Text == name
             : expression is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name.Identifier.Text == name;
 

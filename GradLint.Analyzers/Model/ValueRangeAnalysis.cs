@@ -531,11 +531,9 @@ namespace GradLint.Analyzers.Model
         }
 
         // What a sum's input stands for: itself, or what a local, private field or helper of this file holds.
-        private static IOperation? NumericThrough(IOperation? operation) =>
-            Strip(operation) is ILocalReferenceOperation or IFieldReferenceOperation or IInvocationOperation && Definition(operation) is { } value ? Strip(value) : Strip(operation);
+        private static IOperation? NumericThrough(IOperation? operation) => Strip(NumericCalls.ThroughDefinition(operation));
 
-        private IInvocationOperation? Call(IOperation? operation, string name) =>
-            Strip(operation) is IInvocationOperation call && call.TargetMethod.Name == name && IsTorchTensorFunction(call.TargetMethod, torch) ? call : null;
+        private IInvocationOperation? Call(IOperation? operation, string name) => NumericCalls.Call(operation, name, torch);
 
         private static Interval Exp(Interval x)
         {
