@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Linq;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -91,6 +92,9 @@ namespace GradLint.Analyzers
         public static readonly ImmutableArray<string> ModeDependentModuleNames = ImmutableArray.Create(
             "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d");
 
+        /// <summary><c>System.Math</c> and <c>System.MathF</c>, whose Sqrt/Exp/Log/Abs/Max/Min the value-range analysis knows.</summary>
+        public ImmutableHashSet<INamedTypeSymbol> MathTypes { get; private set; } = ImmutableHashSet<INamedTypeSymbol>.Empty;
+
         /// <summary>Loss modules whose value is ≥ 0 for every input (the value-range analysis's <c>exp(-loss)</c> is ≤ 1).</summary>
         public ImmutableHashSet<INamedTypeSymbol> NonNegativeLossModules { get; private set; } = ImmutableHashSet<INamedTypeSymbol>.Empty;
 
@@ -155,27 +159,27 @@ namespace GradLint.Analyzers
             symbols.CrossEntropyLossModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
             symbols.NllLossModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.NLLLoss");
             symbols.SoftmaxModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.Softmax");
-            var modeDependent = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-            foreach (var name in ModeDependentModuleNames)
-            {
-                if (compilation.GetTypeByMetadataName("TorchSharp.Modules." + name) is { } type)
-                {
-                    modeDependent.Add(type);
-                }
-            }
-
-            symbols.ModeDependentModules = modeDependent.ToImmutable();
-            var losses = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-            foreach (var name in NonNegativeLossModuleNames)
-            {
-                if (compilation.GetTypeByMetadataName("TorchSharp.Modules." + name) is { } type)
-                {
-                    losses.Add(type);
-                }
-            }
-
-            symbols.NonNegativeLossModules = losses.ToImmutable();
+            symbols.ModeDependentModules = ModuleTypes(compilation, ModeDependentModuleNames);
+            symbols.NonNegativeLossModules = ModuleTypes(compilation, NonNegativeLossModuleNames);
+            symbols.MathTypes = ImmutableHashSet.CreateRange<INamedTypeSymbol>(
+                SymbolEqualityComparer.Default,
+                new[] { compilation.GetTypeByMetadataName("System.Math"), compilation.GetTypeByMetadataName("System.MathF") }.Where(t => t is not null)!);
             return symbols;
+        }
+
+        // TorchSharp.Modules.<name> for each name this TorchSharp version has.
+        private static ImmutableHashSet<INamedTypeSymbol> ModuleTypes(Compilation compilation, ImmutableArray<string> names)
+        {
+            var types = ImmutableHashSet.CreateBuilder<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            foreach (var name in names)
+            {
+                if (compilation.GetTypeByMetadataName("TorchSharp.Modules." + name) is { } type)
+                {
+                    types.Add(type);
+                }
+            }
+
+            return types.ToImmutable();
         }
 
         public bool IsScheduler(ITypeSymbol? type) => LRScheduler is not null && InheritsFrom(type, LRScheduler);

@@ -414,7 +414,7 @@ namespace GradLint.Analyzers.Model
                 return Interval.NonNegative;
             }
 
-            if (method.ContainingType?.SpecialType == SpecialType.None && method.ContainingType.ToDisplayString() is "System.Math" or "System.MathF")
+            if (method.ContainingType is { } containing && torch.MathTypes.Contains(containing))
             {
                 var argument = call.Arguments.Length > 0 ? Of(call.Arguments[0].Value, depth + 1) : Interval.Unknown;
                 switch (method.Name)

@@ -32,10 +32,7 @@ namespace GradLint.Analyzers.Rules
                     if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax or ParenthesizedExpressionSyntax
                         && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
                     {
-                        if (NumericCalls.HandWrittenSoftmax(op, torch) is null)   // GL2003's
-                        {
-                            Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
-                        }
+                        Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
                     }
                 },
                 SyntaxKind.DivideExpression);
@@ -101,6 +98,7 @@ namespace GradLint.Analyzers.Rules
 
             var reduction = NumericCalls.ThroughDefinition(value);   // a local, a private field, a helper of this file
             if (!BuiltFromReductions(reduction, torch, 0)
+                || (division is IBinaryOperation binary && NumericCalls.HandWrittenSoftmax(binary, torch) is not null)   // GL2003's
                 || ValueRangeAnalysis.Of(value, torch, cancellationToken).ExcludesZero
                 || FixedValues.IsFixed(value, torch, cancellationToken)   // a kernel's or schedule's own normaliser
                 || DominatingChecks.ProvesNonZero(value, division.Syntax))   // if (mask.sum().ToSingle() > 0) { … / mask.sum() }
