@@ -194,15 +194,8 @@ namespace GradLint.Analyzers.Model
                 && !(a.Value.ConstantValue is { HasValue: true, Value: false }));
 
         // this.Helper(…): every return of a method declared in this file is fixed.
-        private bool SameTypeReturnsFixed(IInvocationOperation call, int depth)
-        {
-            var body = DeclarationIn(call.TargetMethod, call.Syntax.SyntaxTree);
-            return body is not null && Assume(call.TargetMethod, () =>
-            {
-                var returns = ReturnedValues(body).ToList();
-                return returns.Count > 0 && returns.All(r => Fixed(r, depth + 1));
-            });
-        }
+        private bool SameTypeReturnsFixed(IInvocationOperation call, int depth) =>
+            Assume(call.TargetMethod, () => OperationHelpers.Returns(call) is { Count: > 0 } returns && returns.All(r => Fixed(r, depth + 1)));
 
         private bool LocalIsFixed(ILocalReferenceOperation reference, int depth)
         {
@@ -253,39 +246,10 @@ namespace GradLint.Analyzers.Model
             return stored;
         }
 
-        private bool FieldIsFixed(IFieldSymbol field, int depth)
-        {
-            if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length != 1 || model is null)
-            {
-                return false;   // assigned from elsewhere, or in another file
-            }
-
-            var typeSyntax = field.ContainingType.DeclaringSyntaxReferences[0];
-            if (typeSyntax.SyntaxTree != model.SyntaxTree)
-            {
-                return false;
-            }
-
-            var stored = false;
-            foreach (var node in typeSyntax.GetSyntax().DescendantNodes())
-            {
-                if (node is VariableDeclaratorSyntax { Initializer: { } initializer } declarator && declarator.Identifier.Text == field.Name
-                    && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), field))
-                {
-                    if (!Fixed(model.GetOperation(initializer.Value), depth + 1)) return false;
-                    stored = true;
-                }
-                else if (node is AssignmentExpressionSyntax assignment && OperationHelpers.NamesMember(assignment.Left, field.Name)
-                    && model.GetOperation(assignment) is IAssignmentOperation store && store.Target is IFieldReferenceOperation target
-                    && SymbolEqualityComparer.Default.Equals(target.Field, field))
-                {
-                    if (!Fixed(store.Value, depth + 1)) return false;
-                    stored = true;
-                }
-            }
-
-            return stored;
-        }
+        // Every store in the field's type is fixed (compound ones by their right-hand side); a ref/out pass is not.
+        private bool FieldIsFixed(IFieldSymbol field, int depth) =>
+            model is not null && OperationHelpers.FieldStores(field, model) is { Count: > 0 } stores
+            && stores.All(store => store.Value is { } value && Fixed(model.GetOperation(value), depth + 1));
 
         private bool ParameterIsFixed(IParameterReferenceOperation reference, int depth)
         {
@@ -335,33 +299,6 @@ namespace GradLint.Analyzers.Model
                 a.Parameter?.Name == "window" && a.Parameter.ContainingSymbol.Name is "stft" or "istft"
                 && a.ArgumentKind != ArgumentKind.DefaultValue
                 && SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(OperationHelpers.Strip(a.Value)), symbol));
-
-        private SyntaxNode? DeclarationIn(IMethodSymbol method, SyntaxTree tree)
-        {
-            var declaration = method.DeclaringSyntaxReferences.FirstOrDefault(r => r.SyntaxTree == tree)?.GetSyntax();
-            return declaration is MethodDeclarationSyntax body && (body.Body is not null || body.ExpressionBody is not null) ? declaration : null;
-        }
-
-        // Null for a return the model cannot see; Fixed(null) is false.
-        private IEnumerable<IOperation?> ReturnedValues(SyntaxNode declaration)
-        {
-            if (model is null)
-            {
-                yield break;
-            }
-
-            var method = (MethodDeclarationSyntax)declaration;
-            if (method.ExpressionBody is { } arrow)
-            {
-                yield return model.GetOperation(arrow.Expression);
-                yield break;
-            }
-
-            foreach (var statement in method.Body!.DescendantNodes().OfType<ReturnStatementSyntax>())
-            {
-                yield return statement.Expression is null ? null : model.GetOperation(statement.Expression);
-            }
-        }
 
         private static bool Targets(IOperation? target, ILocalSymbol local) =>
             OperationHelpers.Strip(target) is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);

@@ -141,48 +141,44 @@ namespace GradLint.Analyzers.Model
         }
 
         // A private field stored once in the type declared in this file: its initializer or its one assignment.
-        private static IOperation? SingleStore(IFieldReferenceOperation reference)
+        private static IOperation? SingleStore(IFieldReferenceOperation reference) =>
+            reference.SemanticModel is { } model && FieldStores(reference.Field, model) is { Count: 1 } stores && stores[0] is { Simple: true, Value: { } value }
+                ? model.GetOperation(value)
+                : null;
+
+        /// <summary>
+        /// Every store to a private field of a type declared in <paramref name="model"/>'s file: its initializer and each
+        /// assignment's right-hand side (<c>Simple</c> false for a compound one, <c>f += …</c>), and a null value for a
+        /// <c>ref</c>/<c>out</c> pass, which stores something unseen. Null when the field may be stored elsewhere.
+        /// </summary>
+        public static IReadOnlyList<(ExpressionSyntax? Value, bool Simple)>? FieldStores(IFieldSymbol field, SemanticModel model)
         {
-            var field = reference.Field;
-            var model = reference.SemanticModel;
-            if (model is null || field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length != 1
+            if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length != 1
                 || field.ContainingType.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree)
             {
                 return null;
             }
 
-            ExpressionSyntax? stored = null;
+            var stores = new List<(ExpressionSyntax?, bool)>();
             foreach (var node in field.ContainingType.DeclaringSyntaxReferences[0].GetSyntax().DescendantNodes())
             {
-                ExpressionSyntax? value = null;
                 if (node is VariableDeclaratorSyntax { Initializer: { } initializer } declarator && declarator.Identifier.Text == field.Name
                     && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), field))
                 {
-                    value = initializer.Value;
+                    stores.Add((initializer.Value, true));
                 }
                 else if (node is AssignmentExpressionSyntax assignment && NamesMember(assignment.Left, field.Name)
                     && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left).Symbol, field))
                 {
-                    if (!assignment.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression))
-                    {
-                        return null;   // f += …: more than one value
-                    }
-
-                    value = assignment.Right;
+                    stores.Add((assignment.Right, assignment.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression)));
                 }
                 else if (node is ArgumentSyntax { RefKindKeyword.RawKind: not 0 } byRef && NamesMember(byRef.Expression, field.Name))
                 {
-                    return null;
-                }
-
-                if (value is not null)
-                {
-                    if (stored is not null) return null;
-                    stored = value;
+                    stores.Add((null, false));
                 }
             }
 
-            return stored is null ? null : model.GetOperation(stored);
+            return stores;
         }
 
         /// <summary><c>name</c> or <c>this.name</c> as written.</summary>
