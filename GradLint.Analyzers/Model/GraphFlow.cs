@@ -69,11 +69,7 @@ namespace GradLint.Analyzers.Model
 
         private static bool CarriesGraph(IOperation? value, TorchContext torch, HashSet<ILocalSymbol> visiting, int depth)
         {
-            value = OperationHelpers.Strip(value);
-            while (value is IParenthesizedOperation parenthesized)
-            {
-                value = OperationHelpers.Strip(parenthesized.Operand);
-            }
+            value = OperationHelpers.StripParentheses(value);
 
             if (value is null || depth > MaxDepth || (value.Type is { } type && !torch.IsTensor(type) && !HoldsTensors(type, torch)))
             {

@@ -31,6 +31,18 @@ namespace GradLint.Analyzers.Model
             return operation;
         }
 
+        /// <summary><paramref name="operation"/> without the conversions and parentheses around it.</summary>
+        public static IOperation? StripParentheses(IOperation? operation)
+        {
+            operation = Strip(operation);
+            while (operation is IParenthesizedOperation parenthesized)
+            {
+                operation = Strip(parenthesized.Operand);
+            }
+
+            return operation;
+        }
+
         /// <summary>The tensor a call works on: the receiver of <c>x.f()</c>, or the first argument of <c>torch.f(x)</c>.</summary>
         public static IOperation? Input(IInvocationOperation call) =>
             call.Instance ?? (call.Arguments.Length > 0 ? call.Arguments[0].Value : null);

@@ -188,11 +188,7 @@ namespace GradLint.Analyzers.Model
 
         private static void Factors(IOperation operation, List<IOperation> factors)
         {
-            var stripped = Strip(operation)!;
-            while (stripped is IParenthesizedOperation parenthesized)
-            {
-                stripped = Strip(parenthesized.Operand)!;
-            }
+            var stripped = StripParentheses(operation)!;
 
             if (stripped is IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product && factors.Count < 8)
             {

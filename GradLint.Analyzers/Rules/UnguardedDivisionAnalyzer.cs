@@ -67,11 +67,7 @@ namespace GradLint.Analyzers.Rules
         /// </summary>
         private static bool BuiltFromReductions(IOperation? operation, TorchContext torch, int depth)
         {
-            operation = OperationHelpers.Strip(operation);
-            while (operation is IParenthesizedOperation parenthesized)
-            {
-                operation = OperationHelpers.Strip(parenthesized.Operand);
-            }
+            operation = OperationHelpers.StripParentheses(operation);
 
             switch (operation)
             {
