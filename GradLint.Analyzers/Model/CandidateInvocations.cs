@@ -46,7 +46,7 @@ namespace GradLint.Analyzers.Model
     {
         public static void Register(CompilationStartAnalysisContext start, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze)
         {
-            start.RegisterSyntaxNodeAction(
+            start.RegisterUserCodeNodeAction(
                 context =>
                 {
                     var call = (InvocationExpressionSyntax)context.Node;

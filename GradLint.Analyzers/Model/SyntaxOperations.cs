@@ -34,7 +34,7 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>As above, for the nodes <paramref name="candidate"/> accepts from syntax alone (the others are never bound).</summary>
         public static void Register(CompilationStartAnalysisContext start, Func<SyntaxNode, bool> candidate, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
-            start.RegisterSyntaxNodeAction(
+            start.RegisterUserCodeNodeAction(
                 context =>
                 {
                     if (candidate(context.Node) && context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is { } operation)

@@ -12,7 +12,7 @@ namespace GradLint.Analyzers.Model
         public sealed override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.ConfigureGeneratedCodeAnalysis(UserCodeActions.Flags);   // generated code is skipped per action, see UserCodeActions
             context.RegisterCompilationStartAction(start =>
             {
                 var torch = TorchContext.TryCreate(start.Compilation);

@@ -35,7 +35,7 @@ namespace GradLint.Analyzers.Rules
                 }
             });
 
-            start.RegisterSyntaxNodeAction(
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;

@@ -22,7 +22,7 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only comparisons that mention NaN in their text are bound.
-            start.RegisterSyntaxNodeAction(
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var comparison = (BinaryExpressionSyntax)c.Node;

@@ -25,7 +25,7 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only divisions whose divisor is written as a call or a name are bound.
-            start.RegisterSyntaxNodeAction(
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
@@ -38,7 +38,7 @@ namespace GradLint.Analyzers.Rules
                 SyntaxKind.DivideExpression);
 
             // x /= x.norm()
-            start.RegisterSyntaxNodeAction(
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var assignment = (AssignmentExpressionSyntax)c.Node;

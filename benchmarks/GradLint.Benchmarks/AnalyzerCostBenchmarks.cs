@@ -179,12 +179,13 @@ namespace GradLint.Benchmarks
 
             Console.WriteLine($"// this build: {bench.gradLint.Length} analyzers; the other: {other.Length} ({otherAnalyzers})");
 
-            var sides = new (string Name, Func<int> Run, List<double> Times)[]
+            var sides = new (string Name, Func<int> Run, List<double> Times, List<double> Cpu)[]
             {
-                ("sdk-default only", bench.Compile, new List<double>()),
-                ("+ this GradLint", bench.CompileWithGradLint, new List<double>()),
-                ("+ other GradLint", () => bench.Analyze(other).Length, new List<double>()),
+                ("sdk-default only", bench.Compile, new List<double>(), new List<double>()),
+                ("+ this GradLint", bench.CompileWithGradLint, new List<double>(), new List<double>()),
+                ("+ other GradLint", () => bench.Analyze(other).Length, new List<double>(), new List<double>()),
             };
+            var process = System.Diagnostics.Process.GetCurrentProcess();
             foreach (var side in sides)
             {
                 side.Run();   // warm-up
@@ -194,20 +195,67 @@ namespace GradLint.Benchmarks
             {
                 foreach (var side in sides)
                 {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    process.Refresh();
+                    var cpuBefore = process.TotalProcessorTime;
                     var watch = System.Diagnostics.Stopwatch.StartNew();
                     side.Run();
                     side.Times.Add(watch.Elapsed.TotalSeconds);
+                    process.Refresh();
+                    side.Cpu.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
                 }
             }
 
             double Median(List<double> times) => times.OrderBy(t => t).ElementAt(times.Count / 2);
             var baseline = Median(sides[0].Times);
+            var baselineCpu = Median(sides[0].Cpu);
             foreach (var side in sides)
             {
-                Console.WriteLine($"{side.Name}: median {Median(side.Times):F2} s of {rounds} ({Median(side.Times) / baseline:F3}x sdk-default only)");
+                Console.WriteLine($"{side.Name}: median {Median(side.Times):F2} s of {rounds} ({Median(side.Times) / baseline:F3}x sdk-default only); CPU {Median(side.Cpu):F2} s ({Median(side.Cpu) / baselineCpu:F3}x)");
             }
 
-            Console.WriteLine($"this / other: {Median(sides[1].Times) / Median(sides[2].Times):F3}x");
+            // CPU time (all threads, GC included) is the steadier figure on a shared 2-core machine: it counts the work
+            // the analyzers add, not when the scheduler let it run.
+            Console.WriteLine($"this / other: wall {Median(sides[1].Times) / Median(sides[2].Times):F3}x, CPU {Median(sides[1].Cpu) / Median(sides[2].Cpu):F3}x");
+        }
+
+        /// <summary>
+        /// `--analyzer-telemetry [rounds]`: the compiler's own per-analyzer execution time (what
+        /// `csc /reportanalyzer` prints) for GradLint's analyzers next to the SDK's default ones, summed
+        /// over a few compiles — the exclusive time of each analyzer's callbacks, which the wall-clock
+        /// ratios cannot split.
+        /// </summary>
+        public static void Telemetry(int rounds)
+        {
+            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
+            bench.Setup();
+            var analyzers = bench.baselineAnalyzers.AddRange(bench.gradLint);
+            var totals = new Dictionary<DiagnosticAnalyzer, TimeSpan>();
+            for (var round = 0; round < rounds + 1; round++)
+            {
+                var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true);
+                var withAnalyzers = bench.Create().WithAnalyzers(analyzers, options);
+                var result = withAnalyzers.GetAnalysisResultAsync(default).GetAwaiter().GetResult();
+                if (round == 0)
+                {
+                    continue;   // warm-up
+                }
+
+                foreach (var analyzer in analyzers)
+                {
+                    var time = result.AnalyzerTelemetryInfo.TryGetValue(analyzer, out var info) ? info.ExecutionTime : TimeSpan.Zero;
+                    totals[analyzer] = totals.TryGetValue(analyzer, out var sum) ? sum + time : time;
+                }
+            }
+
+            var gradLintSet = new HashSet<DiagnosticAnalyzer>(bench.gradLint);
+            double Seconds(IEnumerable<DiagnosticAnalyzer> set) => set.Sum(a => totals[a].TotalSeconds) / rounds;
+            Console.WriteLine($"per compile: SDK default analyzers {Seconds(bench.baselineAnalyzers):F3} s, GradLint {Seconds(bench.gradLint):F3} s (execution time, summed over threads)");
+            foreach (var (analyzer, time) in totals.OrderByDescending(p => p.Value).Take(40))
+            {
+                Console.WriteLine($"  {(gradLintSet.Contains(analyzer) ? "GL " : "sdk")} {analyzer.GetType().Name,-60} {time.TotalMilliseconds / rounds,8:F0} ms");
+            }
         }
 
         private sealed class IsolatedContext : System.Runtime.Loader.AssemblyLoadContext
