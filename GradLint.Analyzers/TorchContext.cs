@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -8,12 +9,12 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradLint.Analyzers
 {
     /// <summary>
-    /// Everything GradLint's rules share within one compilation, created once at its start (as
+    /// Everything GradLint's rules share within one compilation, created once for all of them (as
     /// xunit.analyzers' <c>XunitContext</c>): the TorchSharp symbols they ask about (types, modules,
     /// losses — compared by symbol, never by display name), the <c>.editorconfig</c> options of each
     /// syntax tree parsed once, and the training step of each function built once for every rule that
-    /// reads it. <see cref="TryCreate"/> returns null when the compilation does not reference TorchSharp,
-    /// and analyzers then register nothing (zero cost for other projects).
+    /// reads it — one context per compilation for all the analyzers (<see cref="For"/>). It is null when the
+    /// compilation does not reference TorchSharp, and analyzers then register nothing (zero cost for other projects).
     /// </summary>
     internal sealed class TorchContext
     {
@@ -108,27 +109,57 @@ namespace GradLint.Analyzers
             "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
             "soft_margin_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "triplet_margin_loss", "cosine_embedding_loss", "multi_margin_loss");
 
-        private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> clippingMethods = new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>();
-        private readonly ConcurrentDictionary<IOperation, TrainingStep> steps = new ConcurrentDictionary<IOperation, TrainingStep>();
-
-        private readonly ConcurrentDictionary<SyntaxTree, int> helperDepths = new ConcurrentDictionary<SyntaxTree, int>();
+        // Per-run caches. The context lives as long as its compilation (below), so nothing here may keep a run's
+        // semantic models alive: a training step is keyed weakly by its function's operation (gone with the run's
+        // semantic model), the options by the AnalyzerOptions instance of the run.
+        private readonly ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>> clippingMethods =
+            new ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>>();
+        private readonly ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, int>> helperDepths =
+            new ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, int>>();
+        private readonly ConditionalWeakTable<IOperation, TrainingStep> steps = new ConditionalWeakTable<IOperation, TrainingStep>();
+        private readonly ConditionalWeakTable<SyntaxNode, InvokedNameSet> invokedNames = new ConditionalWeakTable<SyntaxNode, InvokedNameSet>();
 
         /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>
         public int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree) =>
-            helperDepths.GetOrAdd(tree, t => GradLintOptions.ClippingHelperDepth(options, t));
+            helperDepths.GetValue(options, _ => new ConcurrentDictionary<SyntaxTree, int>())
+                .GetOrAdd(tree, t => GradLintOptions.ClippingHelperDepth(options, t));
 
         /// <summary><c>gradlint.clipping_methods</c> for <paramref name="tree"/>, read and split once per tree.</summary>
         public ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree) =>
-            clippingMethods.GetOrAdd(tree, t => GradLintOptions.ClippingMethods(options, t));
+            clippingMethods.GetValue(options, _ => new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>())
+                .GetOrAdd(tree, t => GradLintOptions.ClippingMethods(options, t));
 
         /// <summary>The training step of the function <paramref name="operation"/> belongs to, built once and shared by GL1001–GL1004.</summary>
         public TrainingStep StepOf(IOperation operation, TrainingContext training) =>
-            steps.GetOrAdd(TrainingStep.RootOf(operation, this), root => TrainingStep.Build(root, training));
+            steps.GetValue(TrainingStep.RootOf(operation, this), root => TrainingStep.Build(root, training));
+
+        /// <summary>
+        /// The simple names of the methods invoked anywhere inside <paramref name="node"/> (lambdas and local functions
+        /// included), from syntax: read once per declaration for every rule that asks whether a helper or a method
+        /// may call backward, zero_grad or a clipping method before binding it.
+        /// </summary>
+        public InvokedNameSet InvokedNames(SyntaxNode node) => invokedNames.GetValue(node, InvokedNameSet.Of);
 
         /// <summary>True when <paramref name="type"/> is <paramref name="module"/> (a TorchSharp module class, which is sealed).</summary>
         public static bool Is(ITypeSymbol? type, INamedTypeSymbol? module) =>
             module is not null && type is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, module);
 
+        private static readonly ConditionalWeakTable<Compilation, Holder> PerCompilation = new ConditionalWeakTable<Compilation, Holder>();
+
+        /// <summary>
+        /// The one context of <paramref name="compilation"/>, shared by every GradLint analyzer (each asks at its own
+        /// compilation start); null when the compilation does not reference TorchSharp.
+        /// </summary>
+        public static TorchContext? For(Compilation compilation) => PerCompilation.GetValue(compilation, c => new Holder(TryCreate(c))).Context;
+
+        private sealed class Holder
+        {
+            public Holder(TorchContext? context) => Context = context;
+
+            public TorchContext? Context { get; }
+        }
+
+        /// <summary>A new context for <paramref name="compilation"/> (fixers and tests; analyzers use <see cref="For"/>).</summary>
         public static TorchContext? TryCreate(Compilation compilation)
         {
             var torch = compilation.GetTypeByMetadataName("TorchSharp.torch");

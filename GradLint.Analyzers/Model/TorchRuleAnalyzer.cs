@@ -15,7 +15,7 @@ namespace GradLint.Analyzers.Model
             context.ConfigureGeneratedCodeAnalysis(UserCodeActions.Flags);   // generated code is skipped per action, see UserCodeActions
             context.RegisterCompilationStartAction(start =>
             {
-                var torch = TorchContext.TryCreate(start.Compilation);
+                var torch = TorchContext.For(start.Compilation);
                 if (torch is not null)
                 {
                     Register(start, torch);

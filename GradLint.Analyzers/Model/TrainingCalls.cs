@@ -117,17 +117,13 @@ namespace GradLint.Analyzers.Model
         /// by name, because an analyzer may not ask the compilation for another tree's semantic
         /// model — this only ever suppresses a report.
         /// </remarks>
-        public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchContext torch, string methodName) =>
-            HelperContains(root, kind, invocation => Classify(invocation, torch), name => name == methodName);
-
-        /// <summary>As above, with the caller's classification and, for helpers in other trees, name test.</summary>
-        public static bool HelperContains(IOperation root, TrainingCallKind kind, System.Func<IInvocationOperation, TrainingCallKind> classify, System.Func<string, bool> nameMatches)
+        public static bool HelperContains(IOperation root, TrainingCallKind kind, TorchContext torch, string methodName)
         {
             var semanticModel = root.SemanticModel;
             var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             foreach (var operation in root.DescendantsAndSelf())
             {
-                if (operation is not IInvocationOperation invocation || classify(invocation) != TrainingCallKind.None)
+                if (operation is not IInvocationOperation invocation || Classify(invocation, torch) != TrainingCallKind.None)
                 {
                     continue;
                 }
@@ -142,7 +138,7 @@ namespace GradLint.Analyzers.Model
                 {
                     // By name first (cheap, no binding); in this tree, confirm by symbol.
                     var declaration = reference.GetSyntax();
-                    if (!CallsByName(declaration, nameMatches))
+                    if (!torch.InvokedNames(declaration).Contains(methodName))
                     {
                         continue;
                     }
@@ -153,23 +149,10 @@ namespace GradLint.Analyzers.Model
                     }
 
                     var body = semanticModel.GetOperation(declaration);
-                    if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => classify(i) == kind))
+                    if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => Classify(i, torch) == kind))
                     {
                         return true;
                     }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool CallsByName(SyntaxNode declaration, System.Func<string, bool> nameMatches)
-        {
-            foreach (var node in declaration.DescendantNodes())
-            {
-                if (node is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name && nameMatches(name))
-                {
-                    return true;
                 }
             }
 

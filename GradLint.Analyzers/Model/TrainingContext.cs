@@ -100,7 +100,7 @@ namespace GradLint.Analyzers.Model
                 var declaration = reference.GetSyntax();
                 if (model is null || declaration.SyntaxTree != model.SyntaxTree)
                 {
-                    if (CallsByName(declaration).Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))
+                    if (Torch.InvokedNames(declaration).Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))
                     {
                         return true;
                     }
@@ -148,12 +148,9 @@ namespace GradLint.Analyzers.Model
             return receiver is not null && receiver.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(n => n.Identifier.ValueText == "grad");
         }
 
-        private static IEnumerable<string> CallsByName(SyntaxNode declaration) =>
-            declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Select(CandidateInvocations.InvokedName).Where(n => n is not null).Select(n => n!);
-
         private bool MayClipByName(SyntaxNode declaration, int depth, TypeDeclarationSyntax? type)
         {
-            var names = CallsByName(declaration).ToList();
+            var names = Torch.InvokedNames(declaration);
             if (names.Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))
             {
                 return true;
@@ -164,9 +161,16 @@ namespace GradLint.Analyzers.Model
                 return false;
             }
 
-            return type.Members.OfType<MethodDeclarationSyntax>()
-                .Where(m => m != declaration && names.Contains(m.Identifier.ValueText))
-                .Any(m => MayClipByName(m, depth - 1, type));
+            foreach (var member in type.Members)
+            {
+                if (member is MethodDeclarationSyntax method && method != declaration && names.Contains(method.Identifier.ValueText)
+                    && MayClipByName(method, depth - 1, type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static readonly HashSet<string> HandClampNames = new HashSet<string> { "clamp_", "clamp", "clip_", "clip", "clamp_min_", "clamp_max_" };

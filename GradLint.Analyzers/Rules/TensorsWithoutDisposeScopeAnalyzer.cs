@@ -40,11 +40,8 @@ namespace GradLint.Analyzers.Rules
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
             OperationContext.Register(start, TensorWork.BodyCallsSomething, context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
-            OperationContext.Register(start, CallsBackward, context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
+            OperationContext.Register(start, function => torch.InvokedNames(function).Contains("backward"), context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
         }
-
-        private static bool CallsBackward(SyntaxNode function) =>
-            function.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => CandidateInvocations.InvokedName(call) == "backward");
 
         private static void AnalyzeLoop(OperationContext context, TorchContext torch)
         {
