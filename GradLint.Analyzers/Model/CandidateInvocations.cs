@@ -72,5 +72,14 @@ namespace GradLint.Analyzers.Model
             SimpleNameSyntax simple => simple.Identifier.ValueText,
             _ => null,
         };
+
+        /// <summary>The simple name of the type an object creation names: <c>new TorchSharp.Modules.LSTM(…)</c> → <c>LSTM</c>, <c>new List&lt;int&gt;()</c> → <c>List</c>.</summary>
+        public static string CreatedTypeName(ObjectCreationExpressionSyntax creation) => creation.Type switch
+        {
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            var other => other.ToString(),
+        };
     }
 }

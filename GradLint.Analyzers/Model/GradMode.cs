@@ -19,22 +19,21 @@ namespace GradLint.Analyzers.Model
             var position = node.SpanStart;
             for (var current = node.Parent; current is not null; current = current.Parent)
             {
-                var statements = current switch
+                // The last using-declaration of a grad mode before the point is the innermost in this block
+                // (walked backwards by index: this runs for every backward() and forward pass).
+                var count = current switch
                 {
-                    BlockSyntax block => block.Statements.AsEnumerable(),
-                    CompilationUnitSyntax unit => unit.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement),   // a script's top level
-                    _ => null,
+                    BlockSyntax block => block.Statements.Count,
+                    CompilationUnitSyntax unit => unit.Members.Count,   // a script's top level: its global statements
+                    _ => 0,
                 };
-                if (statements is not null)
+                for (var i = count - 1; i >= 0; i--)
                 {
-                    // The last using-declaration of a grad mode before the point is the innermost in this block.
-                    foreach (var statement in statements.Where(s => s.Span.End <= position).Reverse())
+                    var statement = current is BlockSyntax b ? b.Statements[i] : (((CompilationUnitSyntax)current).Members[i] as GlobalStatementSyntax)?.Statement;
+                    if (statement is LocalDeclarationStatementSyntax declaration && declaration.Span.End <= position
+                        && declaration.UsingKeyword.IsKind(SyntaxKind.UsingKeyword) && ModeCall(declaration) is { } call)
                     {
-                        if (statement is LocalDeclarationStatementSyntax declaration && declaration.UsingKeyword.IsKind(SyntaxKind.UsingKeyword)
-                            && ModeCall(declaration) is { } call)
-                        {
-                            return IsEnable(call) ? null : call;
-                        }
+                        return IsEnable(call) ? null : call;
                     }
                 }
 

@@ -61,23 +61,18 @@ namespace GradLint.Analyzers.Model
                         names.Add(name);
                         break;
                     case ObjectCreationExpressionSyntax creation:
-                        names.Add(creation.Type.ToString().Split('.').Last());
+                        names.Add(CandidateInvocations.CreatedTypeName(creation));
                         break;
-                    case IdentifierNameSyntax identifier:
-                        var text = identifier.Identifier.ValueText.ToLowerInvariant();
-                        if (RewardWords.Any(w => text.Contains(w)))
-                        {
-                            return false;
-                        }
-
-                        break;
+                    case IdentifierNameSyntax identifier when NamesAReward(identifier.Identifier.ValueText):
+                        return false;
                 }
             }
 
-            // The module types the function calls (its model, its loss modules): their own code and fields.
+            // The module types the function calls (its model, its loss modules): their own code and fields, each read once.
+            var moduleTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var operation in root.DescendantsAndSelf())
             {
-                if (operation is IInvocationOperation { TargetMethod.Name: "forward" or "call", Instance: { Type: { } type } } && torch.IsModule(type))
+                if (operation is IInvocationOperation { TargetMethod.Name: "forward" or "call", Instance: { Type: { } type } } && moduleTypes.Add(type) && torch.IsModule(type))
                 {
                     names.Add(type.Name);
                     foreach (var reference in type.DeclaringSyntaxReferences)
@@ -90,7 +85,7 @@ namespace GradLint.Analyzers.Model
                             }
                             else if (node is ObjectCreationExpressionSyntax creation)
                             {
-                                names.Add(creation.Type.ToString().Split('.').Last());
+                                names.Add(CandidateInvocations.CreatedTypeName(creation));
                             }
                         }
                     }
@@ -98,6 +93,19 @@ namespace GradLint.Analyzers.Model
             }
 
             return names.Overlaps(ClassificationLosses) && !names.Overlaps(RegressionLosses) && !names.Overlaps(SequenceLayers);
+        }
+
+        private static bool NamesAReward(string identifier)
+        {
+            foreach (var word in RewardWords)
+            {
+                if (identifier.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }

@@ -70,8 +70,14 @@ namespace GradLint.Analyzers.Rules
 
             var model = backward.SemanticModel!;
             SyntaxNode? last = null;
-            foreach (var node in body.DescendantNodes().Where(n => n.SpanStart < backward.Syntax.SpanStart))
+            var position = backward.Syntax.SpanStart;
+            foreach (var node in body.DescendantNodes(n => n.SpanStart < position))   // what starts after the call is not visited
             {
+                if (node.SpanStart >= position)
+                {
+                    continue;
+                }
+
                 switch (node)
                 {
                     case VariableDeclaratorSyntax { Initializer: { } initializer } declarator

@@ -235,7 +235,7 @@ namespace GradLint.Analyzers.Rules
             node.DescendantNodesAndSelf().Any(n => n switch
             {
                 InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call) is { } name && TorchContext.ModeDependentModuleNames.Contains(name),
-                ObjectCreationExpressionSyntax creation => TorchContext.ModeDependentModuleNames.Contains(creation.Type.ToString().Split('.').Last()),
+                ObjectCreationExpressionSyntax creation => TorchContext.ModeDependentModuleNames.Contains(CandidateInvocations.CreatedTypeName(creation)),
                 _ => false,
             });
 

@@ -63,5 +63,25 @@ namespace GradLint.Tests.Analysis
             Assert.False(names.Contains("zero_grad"));
             Assert.Same(names, torch.InvokedNames(method));
         }
+
+        [Fact]
+        public void Text_mentions_find_a_word_inside_a_node_only()
+        {
+            var compilation = Compile.Create(false, """
+                using static TorchSharp.torch;
+                class Trainer
+                {
+                    void Learn(Tensor loss) { loss.backward(); }
+                    void Evaluate(Tensor x) { var y = x * 2; }
+                    void Comment() { /* a backward pass happens elsewhere */ }
+                }
+                """);
+            var methods = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().ToDictionary(m => m.Identifier.ValueText);
+            var torch = TorchContext.For(compilation)!;
+            Assert.True(torch.TextMentions(methods["Learn"], "backward"));
+            Assert.False(torch.TextMentions(methods["Evaluate"], "backward"));   // though the next method mentions it
+            Assert.True(torch.TextMentions(methods["Comment"], "backward"));   // text, not syntax: a prefilter may say yes, never a wrong no
+            Assert.True(torch.TextMentions(compilation.SyntaxTrees.Single().GetRoot(), "backward"));
+        }
     }
 }
