@@ -117,10 +117,11 @@ namespace GradLint.Analyzers
         private readonly ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, int>> helperDepths =
             new ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, int>>();
         private readonly ConditionalWeakTable<IOperation, TrainingStep> steps = new ConditionalWeakTable<IOperation, TrainingStep>();
-        private readonly ConditionalWeakTable<SyntaxNode, InvokedNameSet> invokedNames = new ConditionalWeakTable<SyntaxNode, InvokedNameSet>();
+        // Syntax-keyed caches are plain dictionaries: the trees live as long as the compilation anyway, and a
+        // ConditionalWeakTable's locked add measured as a cost of its own when every method adds an entry.
+        private readonly ConcurrentDictionary<SyntaxNode, InvokedNameSet> invokedNames = new ConcurrentDictionary<SyntaxNode, InvokedNameSet>();
 
-        private readonly ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<string, int[]>> mentions =
-            new ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<string, int[]>>();
+        private readonly ConcurrentDictionary<(SyntaxTree Tree, string Word), int[]> mentions = new ConcurrentDictionary<(SyntaxTree Tree, string Word), int[]>();
 
         /// <summary>
         /// True when <paramref name="word"/> occurs in the text of <paramref name="node"/> — a prefilter far cheaper
@@ -129,10 +130,9 @@ namespace GradLint.Analyzers
         /// </summary>
         public bool TextMentions(SyntaxNode node, string word)
         {
-            var perWord = mentions.GetValue(node.SyntaxTree, _ => new ConcurrentDictionary<string, int[]>(System.StringComparer.Ordinal));
-            if (!perWord.TryGetValue(word, out var positions))
+            if (!mentions.TryGetValue((node.SyntaxTree, word), out var positions))
             {
-                positions = perWord.GetOrAdd(word, Positions(node.SyntaxTree.GetText().ToString(), word));
+                positions = mentions.GetOrAdd((node.SyntaxTree, word), Positions(node.SyntaxTree.GetText().ToString(), word));
             }
 
             var span = node.Span;
@@ -171,7 +171,8 @@ namespace GradLint.Analyzers
         /// included), from syntax: read once per declaration for every rule that asks whether a helper or a method
         /// may call backward, zero_grad or a clipping method before binding it.
         /// </summary>
-        public InvokedNameSet InvokedNames(SyntaxNode node) => invokedNames.GetValue(node, InvokedNameSet.Of);
+        public InvokedNameSet InvokedNames(SyntaxNode node) =>
+            invokedNames.TryGetValue(node, out var names) ? names : invokedNames.GetOrAdd(node, InvokedNameSet.Of(node));
 
         /// <summary>True when <paramref name="type"/> is <paramref name="module"/> (a TorchSharp module class, which is sealed).</summary>
         public static bool Is(ITypeSymbol? type, INamedTypeSymbol? module) =>

@@ -221,6 +221,23 @@ namespace GradLint.Benchmarks
         }
 
         /// <summary>
+        /// `--analyzer-repeat sdk|gradlint N`: N compiles of one side only (the SDK's default analyzers, with or
+        /// without GradLint) — to record a CPU profile of each side and diff them, so that the cost GradLint causes
+        /// outside its own code (in the compiler and the analyzer driver) shows too.
+        /// </summary>
+        public static void Repeat(bool withGradLint, int count)
+        {
+            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
+            bench.Setup();
+            for (var i = 0; i < count; i++)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                var found = withGradLint ? bench.CompileWithGradLint() : bench.Compile();
+                Console.WriteLine($"{(withGradLint ? "+ GradLint" : "sdk-default only")}: {watch.Elapsed.TotalSeconds:F2} s ({found} diagnostics)");
+            }
+        }
+
+        /// <summary>
         /// `--analyzer-telemetry [rounds]`: the compiler's own per-analyzer execution time (what
         /// `csc /reportanalyzer` prints) for GradLint's analyzers next to the SDK's default ones, summed
         /// over a few compiles — the exclusive time of each analyzer's callbacks, which the wall-clock

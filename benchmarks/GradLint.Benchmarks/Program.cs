@@ -25,6 +25,12 @@ namespace GradLint.Benchmarks
                 return;
             }
 
+            if (args.Length > 2 && args[0] == "--analyzer-repeat")
+            {
+                AnalyzerCostBenchmarks.Repeat(args[1] == "gradlint", int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+                return;
+            }
+
             if (args.Length > 0 && args[0] == "--analyzer-telemetry")
             {
                 AnalyzerCostBenchmarks.Telemetry(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
