@@ -9,12 +9,12 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradLint.Analyzers
 {
     /// <summary>
-    /// Everything GradLint's rules share within one compilation, created once for all of them (as
-    /// xunit.analyzers' <c>XunitContext</c>): the TorchSharp symbols they ask about (types, modules,
-    /// losses — compared by symbol, never by display name), the <c>.editorconfig</c> options of each
-    /// syntax tree parsed once, and the training step of each function built once for every rule that
-    /// reads it — one context per compilation for all the analyzers (<see cref="For"/>). It is null when the
-    /// compilation does not reference TorchSharp, and analyzers then register nothing (zero cost for other projects).
+    /// Everything GradLint's rules share within one compilation — one context for all the analyzers
+    /// (<see cref="For"/>, as xunit.analyzers' <c>XunitContext</c>): the TorchSharp symbols they ask about
+    /// (types, modules, losses — compared by symbol, never by display name), the <c>.editorconfig</c> options
+    /// of each syntax tree parsed once, the training step of each function and the invoked names of each
+    /// declaration built once for every rule that reads them. It is null when the compilation does not
+    /// reference TorchSharp, and analyzers then register nothing (zero cost for other projects).
     /// </summary>
     internal sealed class TorchContext
     {
@@ -153,14 +153,19 @@ namespace GradLint.Analyzers
         }
 
         /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>
-        public int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree) =>
-            helperDepths.GetValue(options, _ => new ConcurrentDictionary<SyntaxTree, int>())
-                .GetOrAdd(tree, t => GradLintOptions.ClippingHelperDepth(options, t));
+        public int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree)
+        {
+            // Asked for every candidate call: no closure on the path that finds the value.
+            var perTree = helperDepths.GetValue(options, _ => new ConcurrentDictionary<SyntaxTree, int>());
+            return perTree.TryGetValue(tree, out var depth) ? depth : perTree.GetOrAdd(tree, GradLintOptions.ClippingHelperDepth(options, tree));
+        }
 
         /// <summary><c>gradlint.clipping_methods</c> for <paramref name="tree"/>, read and split once per tree.</summary>
-        public ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree) =>
-            clippingMethods.GetValue(options, _ => new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>())
-                .GetOrAdd(tree, t => GradLintOptions.ClippingMethods(options, t));
+        public ImmutableHashSet<string> ClippingMethods(AnalyzerOptions options, SyntaxTree tree)
+        {
+            var perTree = clippingMethods.GetValue(options, _ => new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>());
+            return perTree.TryGetValue(tree, out var methods) ? methods : perTree.GetOrAdd(tree, GradLintOptions.ClippingMethods(options, tree));
+        }
 
         /// <summary>The training step of the function <paramref name="operation"/> belongs to, built once and shared by GL1001–GL1004.</summary>
         public TrainingStep StepOf(IOperation operation, TrainingContext training) =>
