@@ -63,6 +63,19 @@ namespace GradLint.Analyzers
         /// <summary><c>torch.nn.functional</c>.</summary>
         public INamedTypeSymbol? Functional { get; }
 
+        /// <summary>
+        /// The names a call that does per-step tensor work (<see cref="Model.TensorWork.Classify"/>) can have:
+        /// <c>forward</c>, <c>call</c>, <c>backward</c>, <c>step</c> and the tensor-returning functions of
+        /// <c>torch.nn.functional</c> — read from the symbols once, so that a loop whose body invokes none of them is
+        /// never bound by the rules that look for that work.
+        /// </summary>
+        public ImmutableHashSet<string> TensorWorkNames => tensorWorkNames ??= ImmutableHashSet.CreateRange(
+            new[] { "forward", "call", "backward", "step" }.Concat(
+                Functional?.GetMembers().OfType<IMethodSymbol>().Where(m => m.IsStatic && IsTensor(m.ReturnType)).Select(m => m.Name)
+                ?? Enumerable.Empty<string>()));
+
+        private ImmutableHashSet<string>? tensorWorkNames;
+
         /// <summary><c>torch.special</c>.</summary>
         public INamedTypeSymbol? Special { get; }
 
@@ -121,6 +134,8 @@ namespace GradLint.Analyzers
         // ConditionalWeakTable's locked add measured as a cost of its own when every method adds an entry.
         private readonly ConcurrentDictionary<SyntaxNode, InvokedNameSet> invokedNames = new ConcurrentDictionary<SyntaxNode, InvokedNameSet>();
 
+        private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> declaredMethods = new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>();
+
         private readonly ConcurrentDictionary<(SyntaxTree Tree, string Word), int[]> mentions = new ConcurrentDictionary<(SyntaxTree Tree, string Word), int[]>();
 
         /// <summary>
@@ -151,6 +166,28 @@ namespace GradLint.Analyzers
 
             return positions.ToArray();
         }
+
+        /// <summary>
+        /// True when <paramref name="tree"/> declares a method or local function named <paramref name="name"/> — the
+        /// helpers the value analyses follow into (their names are read once per file).
+        /// </summary>
+        public bool DeclaresMethod(SyntaxTree tree, string name)
+        {
+            if (!declaredMethods.TryGetValue(tree, out var names))
+            {
+                names = declaredMethods.GetOrAdd(tree, DeclaredMethodNames(tree));
+            }
+
+            return names.Contains(name);
+        }
+
+        private static ImmutableHashSet<string> DeclaredMethodNames(SyntaxTree tree) =>
+            ImmutableHashSet.CreateRange(tree.GetRoot().DescendantNodes(n => n is not Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax).Select(node => node switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method => method.Identifier.ValueText,
+                Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax local => local.Identifier.ValueText,
+                _ => null,
+            }).OfType<string>());
 
         /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>
         public int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree)

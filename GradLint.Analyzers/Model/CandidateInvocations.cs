@@ -44,14 +44,16 @@ namespace GradLint.Analyzers.Model
     /// </remarks>
     internal static class CandidateInvocations
     {
-        public static void Register(CompilationStartAnalysisContext start, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze)
+        /// <param name="isCandidateName">A cheap test of the invoked name.</param>
+        /// <param name="isCandidateCall">Optional: a syntax test of the call itself, for a name as common as <c>call</c> (argument count, …).</param>
+        public static void Register(CompilationStartAnalysisContext start, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze, Func<InvocationExpressionSyntax, string, bool>? isCandidateCall = null)
         {
             start.RegisterUserCodeNodeAction(
                 context =>
                 {
                     var call = (InvocationExpressionSyntax)context.Node;
                     var name = InvokedName(call);
-                    if (name is null || !isCandidateName(name, context.Options, call.SyntaxTree))
+                    if (name is null || !isCandidateName(name, context.Options, call.SyntaxTree) || (isCandidateCall is not null && !isCandidateCall(call, name)))
                     {
                         return;
                     }

@@ -115,9 +115,15 @@ namespace GradLint.Analyzers.Model
             }
         }
 
-        /// <summary>A loop whose body calls anything at all: the others create no tensors per step (a cheap syntax filter before binding).</summary>
-        public static bool BodyCallsSomething(SyntaxNode loop) =>
-            SyntaxScopes.LoopBody(loop) is { } body && body.DescendantNodesAndSelf().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax);
+        /// <summary>
+        /// A loop whose body invokes a method named like tensor work (<see cref="TorchContext.TensorWorkNames"/>): the
+        /// others have none for the GL3xxx loop rules to find, so they are never bound (a loop that only iterates
+        /// batches, <c>narrow</c>s or <c>Math.Min</c>s costs nothing). A syntax superset of <see cref="Classify"/>.
+        /// </summary>
+        public static bool BodyMayDoTensorWork(SyntaxNode loop, TorchContext torch) =>
+            SyntaxScopes.LoopBody(loop) is { } body
+            && body.DescendantNodesAndSelf().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call
+                && CandidateInvocations.InvokedName(call) is { } name && torch.TensorWorkNames.Contains(name));
 
         /// <summary>True when <paramref name="operation"/> sits in a member of a module type (its forward or a helper of it), where the caller's scope owns the tensors.</summary>
         public static bool IsInsideModule(IOperation operation, TorchContext torch) =>

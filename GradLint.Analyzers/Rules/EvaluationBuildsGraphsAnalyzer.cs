@@ -38,7 +38,7 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            OperationContext.Register(start, TensorWork.BodyCallsSomething, context => Analyze(context, torch, callSites), SyntaxScopes.LoopKinds);
+            OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => Analyze(context, torch, callSites), SyntaxScopes.LoopKinds);
         }
 
         private static void Analyze(OperationContext context, TorchContext torch, CallSites callSites)

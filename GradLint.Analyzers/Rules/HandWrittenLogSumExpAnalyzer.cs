@@ -39,7 +39,9 @@ namespace GradLint.Analyzers.Rules
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
+                    // exp(x) / exp(x).sum(…), either side possibly a local or a helper of this file.
                     if (division.Left is not (InvocationExpressionSyntax or IdentifierNameSyntax) || division.Right is not (InvocationExpressionSyntax or IdentifierNameSyntax)
+                        || !SyntaxValues.MayBeCall(division.Left, static name => name == "exp", torch) || !SyntaxValues.MayBeCall(division.Right, static name => name == "sum", torch)
                         || c.SemanticModel.GetOperation(division, c.CancellationToken) is not IBinaryOperation op
                         || NumericCalls.HandWrittenSoftmax(op, torch) is not { } sum)
                     {

@@ -28,7 +28,9 @@ namespace GradLint.Analyzers.Rules
         {
             OperationContext.Register(
                 start,
-                node => SyntaxScopes.EnclosingLoop(node) is not null,   // only accumulations inside a loop are bound
+                // Only assignments inside a loop are bound, and not those to a local declared with a built-in type (start += batch).
+                node => SyntaxScopes.EnclosingLoop(node) is not null
+                    && !(node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } && SyntaxValues.IsDeclaredBuiltIn(target)),
                 context =>
                 {
                     switch (context.Operation)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -21,6 +22,11 @@ namespace GradLint.Analyzers.Rules
         // Loss modules are called as loss.call(input, target) / loss.forward(input, target).
         private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
             name is "cross_entropy" or "nll_loss" or "call" or "forward";
+
+        // A loss module is called with (input, target); a call(x) / forward(x) with one argument — every forward pass of a
+        // model — cannot be one and is never bound.
+        private protected override bool IsCandidateCall(InvocationExpressionSyntax call, string name) =>
+            name is not ("call" or "forward") || call.ArgumentList.Arguments.Count >= 2;
 
         private protected override void Analyze(InvocationContext context, TorchContext torch)
         {

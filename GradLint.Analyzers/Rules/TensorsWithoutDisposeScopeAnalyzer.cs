@@ -39,7 +39,7 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            OperationContext.Register(start, TensorWork.BodyCallsSomething, context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
+            OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
             OperationContext.Register(start, function => torch.TextMentions(function, "backward") && torch.InvokedNames(function).Contains("backward"), context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
         }
 

@@ -19,17 +19,19 @@ namespace GradLint.Analyzers.Rules
     {
         private static readonly ImmutableHashSet<string> Reductions = ImmutableHashSet.Create("norm", "vector_norm", "matrix_norm", "std", "var", "sum", "sqrt", "amax", "max");   // amax/max: x / x.abs().amax(-1, true)
 
+        private static readonly System.Func<string, bool> IsReduction = Reductions.Contains;
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision);
 
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
-            // Operators: only divisions whose divisor is written as a call or a name are bound.
+            // Operators: only divisions whose divisor may be a reduction (a call of one, a name, a helper of this file) are bound.
             start.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
-                    if (division.Right is InvocationExpressionSyntax or IdentifierNameSyntax or ParenthesizedExpressionSyntax
+                    if (SyntaxValues.MayBeCall(division.Right, IsReduction, torch)
                         && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
                     {
                         Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
@@ -42,7 +44,7 @@ namespace GradLint.Analyzers.Rules
                 c =>
                 {
                     var assignment = (AssignmentExpressionSyntax)c.Node;
-                    if (assignment.Right is InvocationExpressionSyntax or IdentifierNameSyntax or BinaryExpressionSyntax or ParenthesizedExpressionSyntax
+                    if (SyntaxValues.MayBeCall(assignment.Right, IsReduction, torch)
                         && c.SemanticModel.GetOperation(assignment, c.CancellationToken) is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op)
                     {
                         Check(op, op.Value, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
