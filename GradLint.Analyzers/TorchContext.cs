@@ -168,26 +168,42 @@ namespace GradLint.Analyzers
         }
 
         /// <summary>
-        /// True when <paramref name="tree"/> declares a method or local function named <paramref name="name"/> — the
-        /// helpers the value analyses follow into (their names are read once per file).
+        /// True when <paramref name="call"/>'s file declares a method named <paramref name="name"/>, or a function
+        /// enclosing the call declares a local function of that name — the helpers the value analyses follow into.
+        /// The methods' names are read once per file from its type declarations (never their bodies); local functions,
+        /// visible only inside their enclosing function, are looked for there, and only when no method matched.
         /// </summary>
-        public bool DeclaresMethod(SyntaxTree tree, string name)
+        public bool DeclaresMethod(SyntaxNode call, string name)
         {
+            var tree = call.SyntaxTree;
             if (!declaredMethods.TryGetValue(tree, out var names))
             {
                 names = declaredMethods.GetOrAdd(tree, DeclaredMethodNames(tree));
             }
 
-            return names.Contains(name);
+            if (names.Contains(name))
+            {
+                return true;
+            }
+
+            var member = call.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>(m => m is not Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax)
+                ?? (SyntaxNode?)call.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax>();
+            return member is not null && member.DescendantNodes().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
         }
 
-        private static ImmutableHashSet<string> DeclaredMethodNames(SyntaxTree tree) =>
-            ImmutableHashSet.CreateRange(tree.GetRoot().DescendantNodes(n => n is not Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax).Select(node => node switch
+        private static ImmutableHashSet<string> DeclaredMethodNames(SyntaxTree tree)
+        {
+            var names = ImmutableHashSet.CreateBuilder<string>();
+            foreach (var node in tree.GetRoot().DescendantNodes(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax))
             {
-                Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method => method.Identifier.ValueText,
-                Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax local => local.Identifier.ValueText,
-                _ => null,
-            }).OfType<string>());
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method)
+                {
+                    names.Add(method.Identifier.ValueText);
+                }
+            }
+
+            return names.ToImmutable();
+        }
 
         /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>
         public int ClippingHelperDepth(AnalyzerOptions options, SyntaxTree tree)

@@ -19,7 +19,7 @@ namespace GradLint.Analyzers.Model
 
         public static InvokedNameSet Of(SyntaxNode node)
         {
-            var names = new List<string>();
+            var names = new List<string>(16);
             foreach (var descendant in node.DescendantNodes())
             {
                 if (descendant is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name && !Contains(names, name))

@@ -21,7 +21,7 @@ namespace GradLint.Analyzers.Model
         public static bool MayBeCall(ExpressionSyntax? operand, Func<string, bool> isName, TorchContext torch) => operand switch
         {
             InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call) is { } name
-                && (isName(name) || torch.DeclaresMethod(call.SyntaxTree, name)),
+                && (isName(name) || torch.DeclaresMethod(call, name)),
             IdentifierNameSyntax => true,
             MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } => true,
             ParenthesizedExpressionSyntax parenthesized => MayBeCall(parenthesized.Expression, isName, torch),

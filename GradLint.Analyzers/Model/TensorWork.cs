@@ -85,7 +85,7 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public static IEnumerable<IOperation> Walk(IOperation root, bool intoLoops)
         {
-            var stack = new Stack<IOperation>();
+            var stack = new Stack<IOperation>(32);
             stack.Push(root);
             while (stack.Count > 0)
             {

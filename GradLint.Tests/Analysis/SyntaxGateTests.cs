@@ -91,22 +91,28 @@ namespace GradLint.Tests.Analysis
         }
 
         [Fact]
-        public void Helpers_are_the_methods_and_local_functions_declared_in_the_file()
+        public void Helpers_are_the_methods_of_the_file_and_the_local_functions_of_the_enclosing_function()
         {
             var compilation = Compile.Create(false, """
                 using static TorchSharp.torch;
                 class Helpers
                 {
-                    Tensor Scale(Tensor x) { Tensor Inner(Tensor y) => y.sum(); return Inner(x); }
+                    Tensor Scale(Tensor x) { Tensor Inner(Tensor y) => y.sum(); return Inner(x) / x.norm(); }
+                    Tensor Other(Tensor x) => x.norm();
                     Tensor Norm => null!;
                 }
                 """);
             var torch = TorchContext.For(compilation)!;
-            var tree = compilation.SyntaxTrees.Single();
-            Assert.True(torch.DeclaresMethod(tree, "Scale"));
-            Assert.True(torch.DeclaresMethod(tree, "Inner"));
-            Assert.False(torch.DeclaresMethod(tree, "Norm"));   // a property: not followed as a helper
-            Assert.False(torch.DeclaresMethod(tree, "sum"));
+            var norms = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.ToString() == "x.norm()")
+                .ToDictionary(c => c.FirstAncestorOrSelf<MethodDeclarationSyntax>()!.Identifier.ValueText);
+            var inScale = norms["Scale"];
+            var inOther = norms["Other"];
+            Assert.True(torch.DeclaresMethod(inScale, "Scale"));
+            Assert.True(torch.DeclaresMethod(inOther, "Scale"));    // a method: visible from the whole file
+            Assert.True(torch.DeclaresMethod(inScale, "Inner"));    // a local function of the enclosing method
+            Assert.False(torch.DeclaresMethod(inOther, "Inner"));   // … not visible from another method
+            Assert.False(torch.DeclaresMethod(inScale, "Norm"));    // a property: not followed as a helper
+            Assert.False(torch.DeclaresMethod(inScale, "sum"));
         }
 
         [Fact]

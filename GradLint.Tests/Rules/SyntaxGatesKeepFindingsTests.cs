@@ -56,6 +56,7 @@ namespace GradLint.Tests.Rules
 
                     Tensor Share(Tensor x) => {|GL2009:x / Total(x)|};
                     Tensor Init(int inputs) => randn(inputs, 1) / Math.Sqrt(inputs);
+                    Tensor Local(Tensor x) { Tensor Mass(Tensor t) => t.abs().sum(); return {|GL2009:x / Mass(x)|}; }
                     Tensor Spread(Tensor x) { var t = x; t /= {|GL2009:Total(x)|}; return t; }
                 }
                 """.Replace("t /= {|GL2009:Total(x)|}", "{|GL2009:t /= Total(x)|}"));
