@@ -105,6 +105,16 @@ namespace GradLint.Stability
                 heldOut = task.EvaluationLoss(model, input, target).to(ScalarType.Float64).item<double>();
             }
 
+            if (Trace is not null)
+            {
+                // The training-loss curve, one point per tenth of the run (median of its steps), and the held-out figure.
+                var tenth = Math.Max(1, task.Steps / 10);
+                var curve = Enumerable.Range(0, (task.Steps + tenth - 1) / tenth)
+                    .Select(i => losses.Skip(i * tenth).Take(tenth).OrderBy(v => v).ElementAt(Math.Min(tenth, task.Steps - i * tenth) / 2))
+                    .Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+                Trace.WriteLine($"    [{scenario.Name} seed {task.Seed} {protection.Name}] loss by tenths: {string.Join(" ", curve)}; held-out {heldOut:G4}");
+            }
+
             var stats = guard?.Statistics;
             var result = new RunResult(scenario.Name, task.Seed, protection.Name, heldOut, nonFinite,
                 stats?.ClippedSteps ?? clipped, stats?.SkippedSteps ?? 0, stats?.Repairs ?? 0, watch.Elapsed.TotalMilliseconds, failure, losses, norms);
