@@ -53,6 +53,9 @@ namespace GradLint.Engine
         /// <summary>The lowest median of <see cref="TrendLosses"/> consecutive positive losses so far (∞ before).</summary>
         public double BestLossLevel => bestTrend;
 
+        /// <summary>The median of the last <see cref="TrendLosses"/> positive losses; NaN until there are that many (after a repair too).</summary>
+        public double LossLevel => trend.Count == TrendLosses ? trend.Median : double.NaN;
+
         public int NonFiniteStreak { get; private set; }
 
         public void NonFinite() => NonFiniteStreak++;

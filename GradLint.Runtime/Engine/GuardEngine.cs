@@ -358,7 +358,7 @@ namespace GradLint.Engine
                 return;
             }
 
-            backoff.Recover();
+            backoff.Recover(monitor.LossLevel, options.Repair.RecoveryLossTolerance);
             if (cleanSteps >= options.Repair.SnapshotInterval)
             {
                 TakeSnapshot(parameters);
@@ -451,7 +451,7 @@ namespace GradLint.Engine
 
         // ---- State ------------------------------------------------------------------------------
 
-        private const int StateFormatVersion = 3;
+        private const int StateFormatVersion = 4;
 
         /// <summary>
         /// The guard's own state: counters, the policy's statistics (with its settings, checked on load),

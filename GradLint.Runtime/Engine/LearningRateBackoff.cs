@@ -9,14 +9,19 @@ namespace GradLint.Engine
     /// <summary>
     /// The guard's multiplier on the learning rate. A repair multiplies it by the back-off factor; it
     /// then climbs back, over the recovery steps, to the geometric midpoint between the backed-off value
-    /// and the value that diverged — never all the way, since that value just diverged. It is applied
-    /// only around the inner optimizer's step, on top of whatever rate a scheduler set, and taken off
-    /// again afterwards: a scheduler never sees it and so cannot undo it.
+    /// and the value that diverged — never all the way, since that value just diverged. The climb listens
+    /// to the loss (with <c>step(loss)</c>): once the loss level is more than the recovery tolerance above
+    /// the best level seen since the repair, the higher rate is making training worse, so the multiplier
+    /// returns to the value it had at that best level and stays there. It is applied only around the inner
+    /// optimizer's step, on top of whatever rate a scheduler set, and taken off again afterwards: a
+    /// scheduler never sees it and so cannot undo it.
     /// </summary>
     internal sealed class LearningRateBackoff
     {
         private double ceiling = 1;
         private double growth = 1;
+        private double bestLevel = double.PositiveInfinity;
+        private double scaleAtBest = 1;
 
         public double Scale { get; private set; } = 1;
 
@@ -26,15 +31,40 @@ namespace GradLint.Engine
             Scale *= factor;
             ceiling = Math.Sqrt(diverged * Scale);
             growth = Math.Pow(ceiling / Scale, 1.0 / recoverySteps);
+            bestLevel = double.PositiveInfinity;
+            scaleAtBest = Scale;
         }
 
-        /// <summary>One healthy step of recovery.</summary>
-        public void Recover()
+        /// <summary>
+        /// One healthy step of recovery. <paramref name="lossLevel"/>: the recent loss level (the median of the
+        /// last losses), NaN when unknown (no loss given, or too few since the repair); <paramref name="tolerance"/>:
+        /// how far above its best since the repair the level may rise before the climb stops
+        /// (<see cref="RepairOptions.RecoveryLossTolerance"/>; ∞ never stops it).
+        /// </summary>
+        public void Recover(double lossLevel, double tolerance)
         {
-            if (Scale < ceiling)
+            if (Scale >= ceiling)
             {
-                Scale = Math.Min(ceiling, Scale * growth);
+                return;
             }
+
+            if (!double.IsNaN(lossLevel))
+            {
+                if (lossLevel < bestLevel)
+                {
+                    bestLevel = lossLevel;
+                    scaleAtBest = Scale;
+                }
+                else if (lossLevel > tolerance * bestLevel)
+                {
+                    // The climb made training worse: back to the rate of the best level, and no higher.
+                    Scale = scaleAtBest;
+                    ceiling = scaleAtBest;
+                    return;
+                }
+            }
+
+            Scale = Math.Min(ceiling, Scale * growth);
         }
 
         /// <summary>Multiplies every group's rate by <see cref="Scale"/>; disposing puts the scheduled rates back.</summary>
@@ -63,6 +93,8 @@ namespace GradLint.Engine
             writer.Write(Scale);
             writer.Write(ceiling);
             writer.Write(growth);
+            writer.Write(bestLevel);
+            writer.Write(scaleAtBest);
         }
 
         public void Load(BinaryReader reader)
@@ -70,6 +102,8 @@ namespace GradLint.Engine
             Scale = reader.ReadDouble();
             ceiling = reader.ReadDouble();
             growth = reader.ReadDouble();
+            bestLevel = reader.ReadDouble();
+            scaleAtBest = reader.ReadDouble();
         }
 
         private sealed class Restore : IDisposable

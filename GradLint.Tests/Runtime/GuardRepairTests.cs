@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using GradLint.Engine;
 using GradLint.Tests.Infrastructure;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -202,6 +203,81 @@ namespace GradLint.Tests.Runtime
 
             Assert.Equal(0, Run(step => (float)Math.Pow(1.05, step)).Repairs);                    // ×49 over 80 steps: a network learning its scale
             Assert.True(Run(step => step < 40 ? 1f : (float)Math.Pow(1.6, step - 40)).Repairs >= 1);   // ×1.6 a step from step 40
+        }
+
+        [Fact]
+        public void After_a_repair_the_rate_climbs_back_only_while_the_loss_does_not_get_worse()
+        {
+            // Losses after the repair: level 1.0, then 1.4 (40% above the best since the repair), then 0.9.
+            static (List<double> Scales, double Final) Run(double tolerance)
+            {
+                var p = new Parameter(zeros(1));
+                var options = new GuardOptions
+                {
+                    Clipping = ClippingPolicy.None,
+                    Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 50, SnapshotInterval = 1000, RecoveryLossTolerance = tolerance },
+                };
+                using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+                for (int i = 0; i < 5; i++) { SetGrad(p, 0.1f); guard.step(tensor(1.0)); }
+                SetGrad(p, float.NaN); guard.step(tensor(1.0));
+                Assert.True(guard.LastReport!.Repaired);
+                var scales = new List<double>();
+                foreach (var loss in Enumerable.Repeat(1.0, 30).Concat(Enumerable.Repeat(1.4, 30)).Concat(Enumerable.Repeat(0.9, 40)))
+                {
+                    SetGrad(p, 0.1f);
+                    guard.step(tensor(loss));
+                    Assert.False(guard.LastReport!.Repaired);
+                    scales.Add(guard.LearningRateScale);
+                }
+
+                return (scales, guard.LearningRateScale);
+            }
+
+            var (listening, final) = Run(1.25);
+            Assert.True(final < Math.Sqrt(0.5) - 1e-3 && final > 0.5, $"scale {final}");
+            Assert.Contains(final, listening.Take(30));                       // the rate of the best level (the first phase)…
+            Assert.All(listening.Skip(60), scale => Assert.Equal(final, scale));   // … kept, even as the loss improves again
+            Assert.True(listening.Skip(30).Take(30).Max() > final);              // it had climbed higher before the loss said so
+
+            var (_, regardless) = Run(double.PositiveInfinity);
+            Assert.Equal(Math.Sqrt(0.5), regardless, 9);                       // without listening: the geometric midpoint
+        }
+
+        [Fact]
+        public void The_listening_climb_round_trips_through_save_and_load()
+        {
+            var original = new LearningRateBackoff();
+            original.BackOff(0.5, 10);
+            foreach (var level in new[] { double.NaN, 1.0, 0.8, 0.9 }) original.Recover(level, 1.25);
+            using var stream = new System.IO.MemoryStream();
+            using (var writer = new System.IO.BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) original.Save(writer);
+            stream.Position = 0;
+            var copy = new LearningRateBackoff();
+            using (var reader = new System.IO.BinaryReader(stream)) copy.Load(reader);
+
+            // The best level since the repair (0.8) and the rate it was reached at travel with the state.
+            original.Recover(1.01, 1.25);
+            copy.Recover(1.01, 1.25);
+            Assert.Equal(original.Scale, copy.Scale);
+            Assert.True(copy.Scale < Math.Sqrt(0.5));
+            var frozen = copy.Scale;
+            copy.Recover(0.5, 1.25);
+            Assert.Equal(frozen, copy.Scale);
+        }
+
+        [Fact]
+        public void RecoveryLossTolerance_rejects_values_that_are_not_above_one()
+        {
+            var repair = new RepairOptions();
+            Assert.Equal(1.25, repair.RecoveryLossTolerance);
+            foreach (var bad in new[] { 1.0, 0.5, 0, -2, double.NaN })
+            {
+                var ex = Assert.Throws<ArgumentOutOfRangeException>(() => repair.RecoveryLossTolerance = bad);
+                Assert.Contains("RecoveryLossTolerance must be > 1", ex.Message);
+            }
+
+            repair.RecoveryLossTolerance = double.PositiveInfinity;
+            Assert.Equal(double.PositiveInfinity, repair.RecoveryLossTolerance);
         }
 
         [Fact]
