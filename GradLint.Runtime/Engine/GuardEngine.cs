@@ -358,7 +358,12 @@ namespace GradLint.Engine
                 return;
             }
 
-            backoff.Recover(monitor.LossLevel, options.Repair.RecoveryLossTolerance);
+            var level = monitor.LossLevel;
+            if (backoff.Recover(level, options.Repair.RecoveryLossTolerance))
+            {
+                Log(LogLevel.Information, "GradLint guard step {Step}: the loss level rose to {LossLevel} ({LossRatio}x its best since the repair) as the learning rate climbed back; the rate scale goes back to {LearningRateScale} and stays there",
+                    steps, level, level / backoff.BestLevelSinceBackoff, backoff.Scale);
+            }
             if (cleanSteps >= options.Repair.SnapshotInterval)
             {
                 TakeSnapshot(parameters);

@@ -39,13 +39,14 @@ namespace GradLint.Engine
         /// One healthy step of recovery. <paramref name="lossLevel"/>: the recent loss level (the median of the
         /// last losses), NaN when unknown (no loss given, or too few since the repair); <paramref name="tolerance"/>:
         /// how far above its best since the repair the level may rise before the climb stops
-        /// (<see cref="RepairOptions.RecoveryLossTolerance"/>; ∞ never stops it).
+        /// (<see cref="RepairOptions.RecoveryLossTolerance"/>; ∞ never stops it). Returns true on the step the
+        /// loss stops the climb.
         /// </summary>
-        public void Recover(double lossLevel, double tolerance)
+        public bool Recover(double lossLevel, double tolerance)
         {
             if (Scale >= ceiling)
             {
-                return;
+                return false;
             }
 
             if (!double.IsNaN(lossLevel))
@@ -60,12 +61,16 @@ namespace GradLint.Engine
                     // The climb made training worse: back to the rate of the best level, and no higher.
                     Scale = scaleAtBest;
                     ceiling = scaleAtBest;
-                    return;
+                    return true;
                 }
             }
 
             Scale = Math.Min(ceiling, Scale * growth);
+            return false;
         }
+
+        /// <summary>The lowest loss level seen since the last back-off (∞ before one is known).</summary>
+        public double BestLevelSinceBackoff => bestLevel;
 
         /// <summary>Multiplies every group's rate by <see cref="Scale"/>; disposing puts the scheduled rates back.</summary>
         public IDisposable Apply(optim.Optimizer optimizer)

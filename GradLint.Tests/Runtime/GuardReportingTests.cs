@@ -57,6 +57,34 @@ namespace GradLint.Tests.Runtime
         }
 
         [Fact]
+        public void A_climb_stopped_by_the_loss_after_a_repair_is_logged_once_with_its_figures()
+        {
+            var logger = new ListLogger();
+            var p = new TorchSharp.Modules.Parameter(zeros(1));
+            var options = new GuardOptions
+            {
+                Clipping = ClippingPolicy.None,
+                Logger = logger,
+                Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 50, SnapshotInterval = 1000 },
+            };
+            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+            for (int i = 0; i < 5; i++) { SetGrad(p, 0.1f); guard.step(tensor(1.0)); }
+            SetGrad(p, float.NaN); guard.step(tensor(1.0));                     // repaired
+            foreach (var loss in Enumerable.Repeat(1.0, 30).Concat(Enumerable.Repeat(1.4, 30)))
+            {
+                SetGrad(p, 0.1f);
+                guard.step(tensor(loss));
+            }
+
+            var stops = logger.Entries.Where(e => e.Level == LogLevel.Information).ToList();
+            var stop = Assert.Single(stops);
+            Assert.Contains("climbed back", stop.Message);
+            Assert.Equal(guard.LearningRateScale, (double)stop.Fields["LearningRateScale"]!);
+            Assert.True((double)stop.Fields["LossRatio"]! > 1.25);
+            Assert.Equal(1.4, (double)stop.Fields["LossLevel"]!, 6);   // the loss is read in float32
+        }
+
+        [Fact]
         public void The_TensorBoard_sink_writes_an_event_file_that_reads_back_with_every_figure()
         {
             var (x, y) = Data();
