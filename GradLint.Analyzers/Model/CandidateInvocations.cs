@@ -66,6 +66,13 @@ namespace GradLint.Analyzers.Model
                 SyntaxKind.InvocationExpression);
         }
 
+        /// <summary>
+        /// For the rules that look at loss modules' <c>call</c>/<c>forward</c>: a loss is called with (input, target), so a
+        /// <c>call(x)</c> / <c>forward(x)</c> with one argument — every forward pass of a model — cannot be one. Other names pass.
+        /// </summary>
+        public static bool MayBeLossModuleCall(InvocationExpressionSyntax call, string name) =>
+            name is not ("call" or "forward") || call.ArgumentList.Arguments.Count >= 2;
+
         /// <summary>The simple name of the invoked method (<c>opt.step()</c> → <c>step</c>), or null.</summary>
         public static string? InvokedName(InvocationExpressionSyntax call) => call.Expression switch
         {

@@ -26,10 +26,8 @@ namespace GradLint.Analyzers.Rules
         private protected override bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
             name is "binary_cross_entropy" or "call" or "forward";
 
-        // A loss module is called with (input, target); a call(x) / forward(x) with one argument — every forward pass of a
-        // model — cannot be one and is never bound.
         private protected override bool IsCandidateCall(InvocationExpressionSyntax call, string name) =>
-            name is not ("call" or "forward") || call.ArgumentList.Arguments.Count >= 2;
+            CandidateInvocations.MayBeLossModuleCall(call, name);
 
         private protected override void Analyze(InvocationContext context, TorchContext torch)
         {
