@@ -47,8 +47,13 @@ namespace GradLint.Engine
 
         public DivergenceMonitor(RepairOptions options) => this.options = options;
 
-        /// <summary>The norm level (NaN until enough norms were seen).</summary>
-        public double LevelNorm => levelNorms.Count >= LevelNorms / 2 ? levelNorms.Median : double.NaN;
+        /// <summary>
+        /// The norm level: the median of the norms before the recent ones, from the first norm on (NaN
+        /// before). Warm-up is protected: a learning rate far too high shows within the first handful of
+        /// steps (an LSTM at norm 3 for three steps, then 1,000), and a level that waited for a long
+        /// history would let those steps wreck the weights before the runaway test could see them.
+        /// </summary>
+        public double LevelNorm => levelNorms.Count > 0 ? levelNorms.Median : double.NaN;
 
         /// <summary>The lowest median of <see cref="TrendLosses"/> consecutive positive losses so far (∞ before).</summary>
         public double BestLossLevel => bestTrend;
@@ -153,6 +158,16 @@ namespace GradLint.Engine
 
             levelAtSnapshot = stream.ToArray();
             bestTrendAtSnapshot = bestTrend;
+        }
+
+        /// <summary>
+        /// The norms changed regime for a reason other than the weights (the data or the objective did):
+        /// the level starts again from the next norms.
+        /// </summary>
+        public void RestartLevel()
+        {
+            recentNorms.Clear();
+            levelNorms = new RollingWindow(LevelNorms);
         }
 
         /// <summary>After a repair: the weights are back at the snapshot, and so are the norm level and the best loss level; recent evidence is void.</summary>

@@ -44,6 +44,7 @@ namespace GradLint.Engine
         private IReadOnlyList<string>? lastNames;
         private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs, overflows;
         private int consecutiveSkips, cleanSteps, repairsInRow;
+        private RunawayRepair? lastRunawayRepair;   // judged on the next finite step (transient: not saved)
 
         public GuardEngine(optim.Optimizer inner, GuardOptions options, nn.Module? model, GradientProbe? probe)
         {
@@ -164,6 +165,7 @@ namespace GradLint.Engine
                 }
             }
 
+            JudgeLastRunawayRepair(normBefore);
             monitor.Finite(normBefore);
             if (loss is not null)
             {
@@ -174,7 +176,12 @@ namespace GradLint.Engine
             culpritsInSkipRun.Clear();
             if (options.Repair.Enabled && monitor.NormsRanAway)
             {
-                return Repair(batch, normBefore, lossValue, CulpritOf(perParameter, batch), "gradient norms ran away");
+                // Only a run with no back-off in force gets the benefit of the doubt (JudgeLastRunawayRepair):
+                // after a repair, a snapshot may already sit on the way up of the next divergence.
+                var judgedAgainst = backoff.Scale < 1 ? null : new RunawayRepair(monitor.LevelNorm, backoff.Memento(), repairsInRow);
+                var decision = Repair(batch, normBefore, lossValue, CulpritOf(perParameter, batch), "gradient norms ran away");
+                lastRunawayRepair = judgedAgainst;
+                return decision;
             }
 
             if (options.Repair.Enabled && monitor.LossRose)
@@ -345,6 +352,38 @@ namespace GradLint.Engine
             culpritsInSkipRun.Clear();
             Publish(Report(normBefore, 0, double.NaN, GuardIntervention.Repaired, SkipReason.Divergence, culprit, lossValue, snapshot.Step), why);
             return StepDecision.Skip;
+        }
+
+        /// <summary>What a runaway repair was judged against (the norm level) and what it changed, to tell on the next step whether the weights were the cause.</summary>
+        private sealed record RunawayRepair(double Level, byte[] Backoff, int RepairsInRow);
+
+        /// <summary>
+        /// The first finite step after a runaway repair runs on the restored snapshot's weights, known-good
+        /// weights from before the runaway. If even they give a norm <see cref="RepairOptions.RunawayRatio"/>
+        /// times the level the runaway was judged against, the weights were not what ran away: the data or
+        /// the objective changed (an RL agent's first rewards, a curriculum's next stage). The norm level
+        /// restarts from here and the back-off is undone, instead of keeping a halved rate — or, when the
+        /// snapshot remembers the old level, repairing again and again until <see cref="RepairOptions.MaxRepairs"/>
+        /// throws. The restored weights stay: the steps since the snapshot are lost, at most one snapshot interval.
+        /// Judged only when no back-off was in force before the repair: in a run that already diverged once,
+        /// a snapshot may have been taken on the way up of the next divergence (in the stability suite, tanh
+        /// at 30× seed 7: restored weights of a snapshot 6 steps old gave 77× the level), and there high norms
+        /// from restored weights say nothing about the data.
+        /// </summary>
+        private void JudgeLastRunawayRepair(double norm)
+        {
+            var repair = lastRunawayRepair;
+            lastRunawayRepair = null;
+            if (repair is null || !(norm >= options.Repair.RunawayRatio * repair.Level))
+            {
+                return;
+            }
+
+            monitor.RestartLevel();
+            backoff.Undo(repair.Backoff);
+            repairsInRow = repair.RepairsInRow;
+            Log(LogLevel.Information, "GradLint guard step {Step}: the restored weights of step {SnapshotStep} give a gradient norm of {Norm}, {Ratio}x the level they had: the data changed, not the weights. The norm level restarts here and the learning-rate back-off is undone (scale {LearningRateScale})",
+                steps, snapshot?.Step ?? 0, norm, norm / repair.Level, backoff.Scale);
         }
 
         // A snapshot is due after SnapshotInterval clean steps (no skip, spike or repair among them) and
@@ -521,6 +560,7 @@ namespace GradLint.Engine
             snapshot?.Dispose();
             snapshot = null;
             repairsInRow = 0;
+            lastRunawayRepair = null;
             LastReport = null;
             ReleaseLastCulpritState();
         }

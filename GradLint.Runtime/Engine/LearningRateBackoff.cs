@@ -93,6 +93,24 @@ namespace GradLint.Engine
             return new Restore(controllers, scheduled);
         }
 
+        /// <summary>The multiplier and its recovery as they are now, to <see cref="Undo"/> a back-off that proved unfounded.</summary>
+        public byte[] Memento()
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream))
+            {
+                Save(writer);
+            }
+
+            return stream.ToArray();
+        }
+
+        public void Undo(byte[] memento)
+        {
+            using var reader = new BinaryReader(new MemoryStream(memento));
+            Load(reader);
+        }
+
         public void Save(BinaryWriter writer)
         {
             writer.Write(Scale);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using GradLint.Engine;
+using Microsoft.Extensions.Logging;
 using GradLint.Tests.Infrastructure;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -185,24 +186,112 @@ namespace GradLint.Tests.Runtime
             Assert.Single(repairs);
         }
 
+        /// <summary>Drives a guard (no clipping, repair on) with one parameter whose gradient norm at each step is <paramref name="norm"/>(step).</summary>
+        private static GuardStatistics RunNorms(Func<int, float> norm, int steps = 80, List<GuardStepReport>? repairs = null)
+        {
+            var p = new Parameter(zeros(1));
+            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(new GuardOptions { Clipping = ClippingPolicy.None });
+            for (int step = 1; step <= steps; step++)
+            {
+                SetGrad(p, norm(step));
+                guard.step();
+                if (guard.LastReport!.Intervention == GuardIntervention.Repaired) repairs?.Add(guard.LastReport);
+            }
+
+            return guard.Statistics;
+        }
+
         [Fact]
         public void Gradient_norms_that_run_away_from_their_level_are_repaired_but_slow_natural_growth_is_not()
         {
-            static GuardStatistics Run(Func<int, float> norm)
-            {
-                var p = new Parameter(zeros(1));
-                using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(new GuardOptions { Clipping = ClippingPolicy.None });
-                for (int step = 1; step <= 80; step++)
-                {
-                    SetGrad(p, norm(step));
-                    guard.step();
-                }
+            Assert.Equal(0, RunNorms(step => (float)Math.Pow(1.05, step)).Repairs);                    // ×49 over 80 steps: a network learning its scale
+            Assert.True(RunNorms(step => step < 40 ? 1f : (float)Math.Pow(1.6, step - 40)).Repairs >= 1);   // ×1.6 a step from step 40
+        }
 
-                return guard.Statistics;
+        [Fact]
+        public void A_runaway_inside_the_first_steps_is_repaired_because_the_level_starts_at_the_first_norm()
+        {
+            // A learning rate far too high shows in the first handful of steps (an LSTM at 60x: norm 3 at
+            // steps 1-3, 1,000 at step 4): the level is the norms before the recent five from the first one
+            // on, so the runaway test works from step 6 instead of waiting for a long history.
+            var repairs = new List<GuardStepReport>();
+            RunNorms(step => step <= 2 ? 1f : 100f, steps: 12, repairs);
+            Assert.NotEmpty(repairs);
+            Assert.True(repairs[0].Step <= 8, $"first repair at step {repairs[0].Step}");
+
+            // A single early outlier is one of the recent five, not their median.
+            Assert.Equal(0, RunNorms(step => step == 3 ? 100f : 1f, steps: 40).Repairs);
+        }
+
+        [Fact]
+        public void When_the_restored_weights_still_give_runaway_norms_the_data_changed_and_the_back_off_is_undone()
+        {
+            // An RL agent whose first rewards arrive at step 30: from then on every gradient is 100x the
+            // level, whatever the weights. The runaway repair restores the snapshot (of step 21, which
+            // remembers the level of 1); its weights give the same high norm, so the guard undoes the
+            // back-off and restarts the level from the new norms — without that, it repairs again and again
+            // and MaxRepairs throws.
+            var logger = new ListLogger();
+            var p = new Parameter(zeros(1));
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Logger = logger, Repair = new RepairOptions { SnapshotInterval = 10 } };
+            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+            for (int step = 1; step <= 150; step++)
+            {
+                SetGrad(p, step < 30 ? 1f : 100f);
+                guard.step();
             }
 
-            Assert.Equal(0, Run(step => (float)Math.Pow(1.05, step)).Repairs);                    // ×49 over 80 steps: a network learning its scale
-            Assert.True(Run(step => step < 40 ? 1f : (float)Math.Pow(1.6, step - 40)).Repairs >= 1);   // ×1.6 a step from step 40
+            Assert.Equal(1, guard.Statistics.Repairs);
+            Assert.Equal(1.0, guard.LearningRateScale, 12);
+            var entry = Assert.Single(logger.Entries, e => e.Message.Contains("the data changed, not the weights"));
+            Assert.Equal(LogLevel.Information, entry.Level);
+            Assert.Equal(100.0, Convert.ToDouble(entry.Fields["Ratio"]), 6);
+        }
+
+        [Fact]
+        public void A_run_that_already_backed_off_gets_no_benefit_of_the_doubt_and_the_runaway_repair_stands()
+        {
+            // The same change of regime, after an earlier repair (a non-finite step at step 5) left the rate
+            // halved: the runaway repair is not undone, whatever the restored weights give.
+            var p = new Parameter(zeros(1));
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { SnapshotInterval = 10, NonFiniteStreak = 1 } };
+            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+            double scaleAfterFirstRunawayRepair = double.NaN;
+            for (int step = 1; step <= 60 && double.IsNaN(scaleAfterFirstRunawayRepair); step++)
+            {
+                SetGrad(p, step == 5 ? float.NaN : step < 30 ? 1f : 100f);
+                guard.step();
+                if (step > 30 && guard.LastReport!.Intervention == GuardIntervention.Repaired)
+                {
+                    SetGrad(p, 100f);
+                    guard.step();   // the step on the restored weights, where the first guard undid the back-off
+                    scaleAfterFirstRunawayRepair = guard.LearningRateScale;
+                }
+            }
+
+            Assert.Equal(2, guard.Statistics.Repairs);
+            Assert.True(scaleAfterFirstRunawayRepair < 0.5, $"learning-rate scale {scaleAfterFirstRunawayRepair}");
+        }
+
+        [Fact]
+        public void When_the_restored_weights_bring_the_norms_back_to_their_level_the_back_off_stays()
+        {
+            // loss = 1.5 p², SGD at lr 1: each step multiplies p by -2, so the gradient norm doubles every
+            // step — the weights are what ran away. After the repair the snapshot's weights give a norm at
+            // the level again, and the halved rate (p × -0.5 a step) converges.
+            var p = new Parameter(ones(1));
+            using var guard = optim.SGD(new[] { p }, 1.0).WithGradientGuard(new GuardOptions { Clipping = ClippingPolicy.None });
+            for (int step = 1; step <= 40; step++)
+            {
+                guard.zero_grad();
+                using var scope = NewDisposeScope();
+                (1.5 * p * p).sum().backward();
+                guard.step();
+            }
+
+            Assert.True(guard.Statistics.Repairs >= 1);
+            Assert.True(guard.LearningRateScale < 1, $"learning-rate scale {guard.LearningRateScale}");
+            Assert.True(Math.Abs(p.item<float>()) < 1e-3, $"p = {p.item<float>()}");
         }
 
         [Fact]

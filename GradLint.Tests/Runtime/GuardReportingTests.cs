@@ -14,21 +14,6 @@ namespace GradLint.Tests.Runtime
     [Collection(TensorCountCollection.Name)]
     public class GuardReportingTests
     {
-        private sealed class ListLogger : ILogger
-        {
-            public List<(LogLevel Level, Dictionary<string, object?> Fields, string Message)> Entries { get; } = new();
-
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var fields = (state as IEnumerable<KeyValuePair<string, object?>>)?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new();
-                Entries.Add((logLevel, fields, formatter(state, exception)));
-            }
-        }
-
         [Fact]
         public void Clips_skips_and_repairs_are_logged_with_structured_fields_and_healthy_steps_are_not()
         {
