@@ -333,7 +333,7 @@ namespace GradLint.Engine
             repairsInRow++;
             if (repairsInRow > options.Repair.MaxRepairs)
             {
-                var message = $"Step {steps}: training diverged again ({why}) after {options.Repair.MaxRepairs} repairs in a row: each restored the snapshot of step {snapshot!.Step} and halved the learning rate (now ×{backoff.Scale:G3} of the scheduled rate), and none reached a new healthy stretch of {options.Repair.SnapshotInterval} steps. Lower the learning rate further, fix the loss or the data, or raise RepairOptions.MaxRepairs.";
+                var message = $"Step {steps}: training diverged again ({why}) after {options.Repair.MaxRepairs} repairs in a row: each restored the snapshot of step {snapshot!.Step} and multiplied the learning rate by {options.Repair.BackoffFactor:G3} (now ×{backoff.Scale:G3} of the scheduled rate), and none reached a new healthy stretch of {options.Repair.SnapshotInterval} steps. Lower the learning rate further, fix the loss or the data, or raise RepairOptions.MaxRepairs.";
                 Log(LogLevel.Error, "GradLint guard step {Step}: divergence ({Reason}) after {Repairs} repairs in a row; giving up", steps, why, options.Repair.MaxRepairs);
                 throw new TrainingDivergedException(message, steps, culprit is null ? Array.Empty<string>() : new[] { culprit });
             }
@@ -362,7 +362,7 @@ namespace GradLint.Engine
         /// weights from before the runaway. If even they give a norm <see cref="RepairOptions.RunawayRatio"/>
         /// times the level the runaway was judged against, the weights were not what ran away: the data or
         /// the objective changed (an RL agent's first rewards, a curriculum's next stage). The norm level
-        /// restarts from here and the back-off is undone, instead of keeping a halved rate — or, when the
+        /// restarts from here and the back-off is undone, instead of keeping a backed-off rate — or, when the
         /// snapshot remembers the old level, repairing again and again until <see cref="RepairOptions.MaxRepairs"/>
         /// throws. The restored weights stay: the steps since the snapshot are lost, at most one snapshot interval.
         /// Judged only when no back-off was in force before the repair: in a run that already diverged once,

@@ -31,7 +31,7 @@ namespace GradLint.Tests.Runtime
         }
 
         [Fact]
-        public void A_non_finite_streak_restores_weights_and_Adam_state_bit_identical_to_the_snapshot_and_halves_the_learning_rate()
+        public void A_non_finite_streak_restores_weights_and_Adam_state_bit_identical_to_the_snapshot_and_backs_the_learning_rate_off_by_the_default_factor()
         {
             var (x, y) = Data();
             var model = Mlp();
@@ -61,8 +61,8 @@ namespace GradLint.Tests.Runtime
             Assert.Equal("fc1.weight", report.Culprit);
             AssertBitIdentical(before[snapshotStep].Weights, Snapshot(model.parameters()));
             AssertBitIdentical(before[snapshotStep].Adam, AdamState(guard.Inner));
-            Assert.Equal(0.5, guard.LearningRateScale);
-            Assert.Equal(0.5, report.LearningRateScale);
+            Assert.Equal(0.25, guard.LearningRateScale);   // RepairOptions.BackoffFactor's default
+            Assert.Equal(0.25, report.LearningRateScale);
             Assert.Equal(0.01, guard.ParamGroups.First().LearningRate);   // the scheduled rate is untouched
             Assert.Equal(1, guard.Statistics.Repairs);
             Assert.Contains("restored step", report.ToString());
@@ -72,7 +72,7 @@ namespace GradLint.Tests.Runtime
         public void The_backed_off_rate_is_used_by_the_inner_step_on_top_of_a_schedulers_rate_and_recovers_only_half_way()
         {
             var p = new Parameter(zeros(2));
-            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 4 } };
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 4, BackoffFactor = 0.5 } };
             using var guard = optim.SGD(new[] { p }, 1.0).WithGradientGuard(options);
             var scheduler = optim.lr_scheduler.StepLR(guard, 1, 0.5);   // halves the scheduled rate every step
 
@@ -99,7 +99,7 @@ namespace GradLint.Tests.Runtime
         {
             var (x, y) = Data();
             var model = Mlp();
-            var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1, MaxRepairs = 2 } };
+            var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1, MaxRepairs = 2, BackoffFactor = 0.5 } };
             using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(options, model);
             Backward(model, guard, x, y); guard.step();
             for (int i = 0; i < 2; i++)
@@ -252,9 +252,9 @@ namespace GradLint.Tests.Runtime
         public void A_run_that_already_backed_off_gets_no_benefit_of_the_doubt_and_the_runaway_repair_stands()
         {
             // The same change of regime, after an earlier repair (a non-finite step at step 5) left the rate
-            // halved: the runaway repair is not undone, whatever the restored weights give.
+            // backed off: the runaway repair is not undone, whatever the restored weights give.
             var p = new Parameter(zeros(1));
-            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { SnapshotInterval = 10, NonFiniteStreak = 1 } };
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { SnapshotInterval = 10, NonFiniteStreak = 1, BackoffFactor = 0.5 } };
             using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
             double scaleAfterFirstRunawayRepair = double.NaN;
             for (int step = 1; step <= 60 && double.IsNaN(scaleAfterFirstRunawayRepair); step++)
@@ -278,7 +278,7 @@ namespace GradLint.Tests.Runtime
         {
             // loss = 1.5 p², SGD at lr 1: each step multiplies p by -2, so the gradient norm doubles every
             // step — the weights are what ran away. After the repair the snapshot's weights give a norm at
-            // the level again, and the halved rate (p × -0.5 a step) converges.
+            // the level again, and the backed-off rate (p × 0.25 a step) converges.
             var p = new Parameter(ones(1));
             using var guard = optim.SGD(new[] { p }, 1.0).WithGradientGuard(new GuardOptions { Clipping = ClippingPolicy.None });
             for (int step = 1; step <= 40; step++)
@@ -304,7 +304,7 @@ namespace GradLint.Tests.Runtime
                 var options = new GuardOptions
                 {
                     Clipping = ClippingPolicy.None,
-                    Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 50, SnapshotInterval = 1000, RecoveryLossTolerance = tolerance },
+                    Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 50, SnapshotInterval = 1000, RecoveryLossTolerance = tolerance, BackoffFactor = 0.5 },
                 };
                 using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
                 for (int i = 0; i < 5; i++) { SetGrad(p, 0.1f); guard.step(tensor(1.0)); }
@@ -374,7 +374,7 @@ namespace GradLint.Tests.Runtime
         {
             var (x, y) = Data();
             var model = Mlp();
-            var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1 } };
+            var options = new GuardOptions { Repair = new RepairOptions { NonFiniteStreak = 1, BackoffFactor = 0.5 } };
             using var guard = optim.Adam(model.parameters(), 0.01).WithGradientGuard(options, model);
             for (int i = 0; i < 5; i++) { Backward(model, guard, x, y); guard.step(); }
             Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();

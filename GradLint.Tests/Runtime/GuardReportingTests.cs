@@ -20,7 +20,7 @@ namespace GradLint.Tests.Runtime
             var (x, y) = Data();
             var model = Mlp();
             var logger = new ListLogger();
-            var options = new GuardOptions { Clipping = ClippingPolicy.FixedNorm(1e-3), Logger = logger, Repair = new RepairOptions { NonFiniteStreak = 2 } };
+            var options = new GuardOptions { Clipping = ClippingPolicy.FixedNorm(1e-3), Logger = logger, Repair = new RepairOptions { NonFiniteStreak = 2, BackoffFactor = 0.5 } };
             using var guard = optim.SGD(model.parameters(), 0.1).WithGradientGuard(options, model);
             Backward(model, guard, x, y); guard.step();                       // clipped
             Backward(model, guard, x, y); PoisonFirstGradient(model); guard.step();   // skipped
@@ -50,7 +50,7 @@ namespace GradLint.Tests.Runtime
             {
                 Clipping = ClippingPolicy.None,
                 Logger = logger,
-                Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 50, SnapshotInterval = 1000 },
+                Repair = new RepairOptions { NonFiniteStreak = 1, RecoverySteps = 50, SnapshotInterval = 1000, BackoffFactor = 0.5 },
             };
             using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
             for (int i = 0; i < 5; i++) { SetGrad(p, 0.1f); guard.step(tensor(1.0)); }
@@ -78,7 +78,7 @@ namespace GradLint.Tests.Runtime
             try
             {
                 var writer = TorchSharp.torch.utils.tensorboard.SummaryWriter(directory);
-                var options = new GuardOptions { ProbeLayers = true, Repair = new RepairOptions { NonFiniteStreak = 1 } };
+                var options = new GuardOptions { ProbeLayers = true, Repair = new RepairOptions { NonFiniteStreak = 1, BackoffFactor = 0.5 } };
                 using var guard = optim.SGD(model.parameters(), 0.05).WithGradientGuard(options, model);
                 using (guard.LogToTensorBoard(writer))
                 {

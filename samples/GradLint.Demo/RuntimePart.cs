@@ -69,7 +69,7 @@ namespace GradLint.Demo
             output.Write(Table(runs));
             var guard = runs.Single(r => r.Protection == Protection.GradLintGuard);
             output.WriteLine();
-            output.WriteLine(guard.Repairs.Count == 0 ? "  The guard did not need to repair." : "  The guard's repairs (restore the last known-good snapshot, halve the learning rate, let it climb back half-way):");
+            output.WriteLine(guard.Repairs.Count == 0 ? "  The guard did not need to repair." : "  The guard's repairs (restore the last known-good snapshot, cut the learning rate to a quarter, let it climb back half-way):");
             foreach (var line in guard.Repairs)
             {
                 output.WriteLine("    " + line);
