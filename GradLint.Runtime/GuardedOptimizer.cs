@@ -234,7 +234,7 @@ namespace GradLint
         public GuardedStateDictionary state_dict()
         {
             ThrowIfDisposed();
-            return new GuardedStateDictionary(SaveToBytes(writer => (Inner as OptimizerHelper)?.save_state_dict(writer), Inner is OptimizerHelper), SaveToBytes(engine.Save, true)!);
+            return new GuardedStateDictionary(Inner is OptimizerHelper helper ? StateBytes.Write(writer => helper.save_state_dict(writer)) : null, StateBytes.Write(engine.Save));
         }
 
         /// <summary>Restores what <see cref="state_dict"/> returned (same model, policy and optimizer type).</summary>
@@ -250,12 +250,10 @@ namespace GradLint
             {
                 var helper = Inner as OptimizerHelper
                     ?? throw new ArgumentException($"The state holds optimizer state, but the inner optimizer ({Inner.GetType().Name}) cannot load it.", nameof(stateDictionary));
-                using var innerReader = new BinaryReader(new MemoryStream(stateDictionary.Inner));
-                OptimizerStateLoader.Load(helper, innerReader);
+                StateBytes.Read(stateDictionary.Inner, innerReader => OptimizerStateLoader.Load(helper, innerReader));
             }
 
-            using var reader = new BinaryReader(new MemoryStream(stateDictionary.Guard));
-            engine.Load(reader);
+            StateBytes.Read(stateDictionary.Guard, engine.Load);
         }
 
         /// <summary>Writes the inner optimizer's state (as <c>OptimizerHelper.save_state_dict</c>) followed by the guard's.</summary>
@@ -281,22 +279,6 @@ namespace GradLint
             }
 
             engine.Load(reader);
-        }
-
-        private static byte[]? SaveToBytes(Action<BinaryWriter> save, bool any)
-        {
-            if (!any)
-            {
-                return null;
-            }
-
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream))
-            {
-                save(writer);
-            }
-
-            return stream.ToArray();
         }
 
         private protected void ThrowIfDisposed()

@@ -150,13 +150,7 @@ namespace GradLint.Engine
         /// <summary>A snapshot was taken: remember the level that goes with it.</summary>
         public void Snapshot()
         {
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream))
-            {
-                levelNorms.Save(writer);
-            }
-
-            levelAtSnapshot = stream.ToArray();
+            levelAtSnapshot = StateBytes.Write(levelNorms.Save);
             bestTrendAtSnapshot = bestTrend;
         }
 
@@ -181,8 +175,7 @@ namespace GradLint.Engine
             levelNorms = new RollingWindow(LevelNorms);
             if (levelAtSnapshot is not null)
             {
-                using var reader = new BinaryReader(new MemoryStream(levelAtSnapshot));
-                levelNorms.Load(reader);
+                StateBytes.Read(levelAtSnapshot, levelNorms.Load);
             }
         }
 

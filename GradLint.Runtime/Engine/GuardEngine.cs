@@ -340,10 +340,7 @@ namespace GradLint.Engine
 
             var parameters = Parameters();
             var policyState = snapshot!.Restore(parameters, model, inner);
-            using (var reader = new BinaryReader(new MemoryStream(policyState)))
-            {
-                policy.Load(reader);
-            }
+            StateBytes.Read(policyState, policy.Load);
 
             backoff.BackOff(options.Repair.BackoffFactor, options.Repair.RecoverySteps);
             monitor.Repaired();
@@ -418,16 +415,7 @@ namespace GradLint.Engine
             repairsInRow = 0;
         }
 
-        private byte[] SavePolicy()
-        {
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream))
-            {
-                policy.Save(writer);
-            }
-
-            return stream.ToArray();
-        }
+        private byte[] SavePolicy() => StateBytes.Write(policy.Save);
 
         private string CulpritOf(Tensor perParameter, GradientBatch batch) =>
             Probe?.FirstNonFinite ?? CulpritFinder.Parameter(perParameter, batch.Names);

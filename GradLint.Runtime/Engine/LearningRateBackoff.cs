@@ -94,22 +94,9 @@ namespace GradLint.Engine
         }
 
         /// <summary>The multiplier and its recovery as they are now, to <see cref="Undo"/> a back-off that proved unfounded.</summary>
-        public byte[] Memento()
-        {
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream))
-            {
-                Save(writer);
-            }
+        public byte[] Memento() => StateBytes.Write(Save);
 
-            return stream.ToArray();
-        }
-
-        public void Undo(byte[] memento)
-        {
-            using var reader = new BinaryReader(new MemoryStream(memento));
-            Load(reader);
-        }
+        public void Undo(byte[] memento) => StateBytes.Read(memento, Load);
 
         public void Save(BinaryWriter writer)
         {

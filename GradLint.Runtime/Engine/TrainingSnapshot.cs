@@ -46,13 +46,7 @@ namespace GradLint.Engine
             byte[]? state = null;
             if (optimizer is OptimizerHelper helper)
             {
-                using var stream = new MemoryStream();
-                using (var writer = new BinaryWriter(stream))
-                {
-                    helper.save_state_dict(writer);   // host copy of the moments (a device sync on CUDA)
-                }
-
-                state = stream.ToArray();
+                state = StateBytes.Write(writer => helper.save_state_dict(writer));   // host copy of the moments (a device sync on CUDA)
             }
 
             return new TrainingSnapshot(step, weights, buffers, state, policyState);
@@ -88,8 +82,7 @@ namespace GradLint.Engine
                 // TorchSharp's state also carries each group's learning rate; a repair rolls back the
                 // weights and moments, not the schedule, so the current rates are put back afterwards.
                 var rates = optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
-                using var reader = new BinaryReader(new MemoryStream(optimizerState));
-                OptimizerStateLoader.Load(helper, reader);
+                StateBytes.Read(optimizerState, reader => OptimizerStateLoader.Load(helper, reader));
                 foreach (var (group, rate) in optimizer.ParamGroups.Zip(rates, (g, r) => (g, r)))
                 {
                     group.LearningRate = rate;
