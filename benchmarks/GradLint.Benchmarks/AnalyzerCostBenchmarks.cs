@@ -218,6 +218,39 @@ namespace GradLint.Benchmarks
             // CPU time (all threads, GC included) is the steadier figure on a shared 2-core machine: it counts the work
             // the analyzers add, not when the scheduler let it run.
             Console.WriteLine($"this / other: wall {Median(sides[1].Times) / Median(sides[2].Times):F3}x, CPU {Median(sides[1].Cpu) / Median(sides[2].Cpu):F3}x");
+
+            // Paired by round: each round's compile with analyzers over the same round's baseline, so a slow hour
+            // slows both sides of a ratio instead of one side of a median.
+            foreach (var (name, index) in new[] { ("+ this GradLint", 1), ("+ other", 2) })
+            {
+                var wall = PairedRatios(sides[index].Times, sides[0].Times);
+                var cpu = PairedRatios(sides[index].Cpu, sides[0].Cpu);
+                Console.WriteLine($"{name} / sdk-default only, paired by round: wall median {Median(wall):F3}x (90% interval {Interval(wall)}), CPU median {Median(cpu):F3}x (90% interval {Interval(cpu)})");
+            }
+        }
+
+        private static List<double> PairedRatios(List<double> side, List<double> baseline) =>
+            side.Zip(baseline, (a, b) => a / b).ToList();
+
+        /// <summary>A bootstrap 90% interval of the median of <paramref name="ratios"/> (2,000 resamples, fixed seed).</summary>
+        internal static string Interval(IReadOnlyList<double> ratios)
+        {
+            var random = new Random(1);
+            var medians = new double[2000];
+            var sample = new double[ratios.Count];
+            for (var i = 0; i < medians.Length; i++)
+            {
+                for (var j = 0; j < sample.Length; j++)
+                {
+                    sample[j] = ratios[random.Next(ratios.Count)];
+                }
+
+                Array.Sort(sample);
+                medians[i] = sample[sample.Length / 2];
+            }
+
+            Array.Sort(medians);
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{medians[100]:F3}–{medians[1899]:F3}");
         }
 
         /// <summary>
