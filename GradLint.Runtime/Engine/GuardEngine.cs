@@ -42,6 +42,9 @@ namespace GradLint.Engine
         private TrainingSnapshot? snapshot;
         private Tensor? lastPerParameterNorms;   // kept after a clipped step, for FindCulprit
         private IReadOnlyList<string>? lastNames;
+        private readonly Queue<bool> recentClips = new Queue<bool>();
+        private int recentClipCount;
+        private bool lossGiven, lossHintGiven;   // transient, as the hint is: not saved with the guard's state
         private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs, overflows;
         private int consecutiveSkips, cleanSteps, repairsInRow;
         private RunawayRepair? lastRunawayRepair;   // judged on the next finite step (transient: not saved)
@@ -97,6 +100,7 @@ namespace GradLint.Engine
         public StepDecision Guard(Tensor? loss)
         {
             steps++;
+            lossGiven |= loss is not null;
             stepLossScale = scaler?.Scale ?? double.NaN;
             ReleaseLastCulpritState();
             var parameters = Parameters();
@@ -190,6 +194,7 @@ namespace GradLint.Engine
             }
 
             var outcome = policy.Apply(batch, normBefore, prepared);
+            SuggestPassingTheLoss(outcome.Clipped);
             if (options.Repair.Enabled)
             {
                 AfterFiniteStep(parameters);
@@ -461,6 +466,39 @@ namespace GradLint.Engine
 
             Published?.Invoke(report);
             return report;
+        }
+
+        /// <summary>Steps the hint to pass the loss looks back over, and how many of them must have been clipped.</summary>
+        internal const int HintWindow = 40, HintClipped = 20;
+
+        /// <summary>
+        /// Without the loss, sustained clipping is ambiguous: a network learning its scale (norms rising
+        /// while the loss falls) and a slow divergence (norms rising with the loss) give the same norms,
+        /// and the guard can only keep clipping (benchmarks/README.md: the RNN at a high rate, ~1e7 with
+        /// <c>step()</c>, finite and close to the best clip with <c>step(loss)</c>). Say so once, where the
+        /// user sees it, when half of the last <see cref="HintWindow"/> steps were clipped and no loss was
+        /// ever given. Host-side counting only.
+        /// </summary>
+        private void SuggestPassingTheLoss(bool clipped)
+        {
+            if (lossGiven || lossHintGiven)
+            {
+                return;
+            }
+
+            recentClips.Enqueue(clipped);
+            recentClipCount += clipped ? 1 : 0;
+            if (recentClips.Count > HintWindow && recentClips.Dequeue())
+            {
+                recentClipCount--;
+            }
+
+            if (recentClipCount >= HintClipped)
+            {
+                lossHintGiven = true;
+                Log(LogLevel.Warning, "GradLint guard step {Step}: {Clipped} of the last {Window} steps were clipped and no loss is given, so the guard cannot tell a network learning its scale from a slow divergence. Pass the loss (guard.step(loss)) to turn on the loss checks: spikes, a rising trend, a listening recovery",
+                    steps, recentClipCount, HintWindow);
+            }
         }
 
         private void Log(LogLevel level, string template, params object?[] args)

@@ -42,6 +42,39 @@ namespace GradLint.Tests.Runtime
         }
 
         [Fact]
+        public void Sustained_clipping_without_the_loss_suggests_passing_it_once_and_never_when_the_loss_is_given()
+        {
+            // Norms rising ×1.05 a step (×49 over 80 steps): the default limit follows with a lag, so most steps
+            // are clipped — a network learning its scale or a slow divergence, which only the loss can tell apart.
+            static (List<(LogLevel Level, Dictionary<string, object?> Fields, string Message)> Hints, long Clipped) Run(bool passLoss, Func<int, float> norm)
+            {
+                var logger = new ListLogger();
+                var p = new TorchSharp.Modules.Parameter(zeros(1));
+                using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(new GuardOptions { Logger = logger });
+                for (int step = 1; step <= 80; step++)
+                {
+                    SetGrad(p, norm(step));
+                    if (passLoss) guard.step(tensor(1.0)); else guard.step();
+                }
+
+                return (logger.Entries.Where(e => e.Message.Contains("guard.step(loss)")).ToList(), guard.Statistics.ClippedSteps);
+            }
+
+            Func<int, float> rising = step => (float)Math.Pow(1.05, step);
+            var (hints, clipped) = Run(passLoss: false, rising);
+            var hint = Assert.Single(hints);
+            Assert.Equal(LogLevel.Warning, hint.Level);
+            Assert.True(Convert.ToInt32(hint.Fields["Clipped"]) >= 20, $"clipped {hint.Fields["Clipped"]}");
+            Assert.True(clipped > Convert.ToInt32(hint.Fields["Clipped"]), $"clipped {clipped} in all");   // said once, although clipping went on
+            Assert.Equal(40, Convert.ToInt32(hint.Fields["Window"]));
+
+            Assert.Empty(Run(passLoss: true, rising).Hints);                   // the loss is given: nothing to suggest
+            var occasional = Run(passLoss: false, step => step % 7 == 0 ? 5f : 1f);
+            Assert.InRange(occasional.Clipped, 5, 19);                         // every seventh step clipped...
+            Assert.Empty(occasional.Hints);                                    // ...is no reason
+        }
+
+        [Fact]
         public void A_climb_stopped_by_the_loss_after_a_repair_is_logged_once_with_its_figures()
         {
             var logger = new ListLogger();
