@@ -6,7 +6,7 @@ namespace GradLint.Stability
 {
     /// <summary>
     /// Runs every scenario × protection × seed and prints the held-out loss table, the goals of the
-    /// guard's default, and a picture. One command: dotnet run -c Release --project benchmarks/GradLint.Stability
+    /// guard's default, the too-high-rate scenarios against a correctly tuned run, and a picture. One command: dotnet run -c Release --project benchmarks/GradLint.Stability
     /// </summary>
     public static class Program
     {
@@ -60,6 +60,7 @@ namespace GradLint.Stability
             }
 
             Console.WriteLine(GoalCounts(results, protections));
+            Console.WriteLine(TunedRateComparison(scenarios, results, seeds));
 
             Console.WriteLine($"Suite: {scenarios.Count} scenarios × {protections.Count} protections × {seeds} seeds = {results.Count} runs in {watch.Elapsed.TotalSeconds:F0} s.");
             if (plotPath is not null)
@@ -69,6 +70,36 @@ namespace GradLint.Stability
             }
 
             return 0;
+        }
+
+        /// <summary>
+        /// Repair against a correctly tuned run (issue §3): for each scenario whose learning rate is too high by a
+        /// known factor, the same task and seed trained at the rate divided by it with no protection, beside the
+        /// guard's default and the best clip. Ratios are the guard's held-out loss over the tuned run's.
+        /// </summary>
+        public static string TunedRateComparison(IReadOnlyList<Scenario> scenarios, IReadOnlyList<RunResult> results, int seeds)
+        {
+            var text = new StringBuilder();
+            var tooHigh = scenarios.Where(s => s.RateTooHighBy > 0).ToList();
+            if (tooHigh.Count == 0) return "";
+            text.AppendLine("Repair against a correctly tuned run: the same task at the learning rate divided by how much too high it is, no protection (held-out loss; ratio to the tuned run)");
+            text.AppendLine();
+            text.AppendLine("| scenario | seed | tuned rate, plain | guard default, step(loss) | guard default, step() | best clip_grad_norm_ |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var scenario in tooHigh)
+            {
+                for (int seed = 1; seed <= seeds; seed++)
+                {
+                    using var task = scenario.Create(seed);
+                    var tuned = Runner.Run(scenario, task, new Protection($"tuned rate (/{scenario.RateTooHighBy:G})", RateDivisor: scenario.RateTooHighBy)).HeldOut;
+                    var runs = results.Where(r => r.Scenario == scenario.Name && r.Seed == seed).ToList();
+                    string Cell(RunResult? run) => run is null ? "—" : run.Finite ? string.Create(CultureInfo.InvariantCulture, $"{Number(run.HeldOut)} ({run.HeldOut / tuned:F1}×)") : Number(run.HeldOut);
+                    var bestClip = runs.Where(r => r.Protection.StartsWith("clip ", StringComparison.Ordinal) && r.Finite).OrderBy(r => r.HeldOut).FirstOrDefault();
+                    text.AppendLine($"| {scenario.Name} (÷{scenario.RateTooHighBy:G}) | {seed} | {Number(tuned)} | {Cell(runs.FirstOrDefault(r => r.Protection == "guard default, step(loss)"))} | {Cell(runs.FirstOrDefault(r => r.Protection == "guard default, step()"))} | {Cell(bestClip)} |");
+                }
+            }
+
+            return text.ToString();
         }
 
         /// <summary>Markdown table: per scenario and protection, the held-out loss per seed and the interventions summed over seeds.</summary>

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace GradLint.Stability
 {
     /// <summary>How one run protects itself.</summary>
-    public sealed record Protection(string Name, double? ClipMaxNorm = null, GuardOptions? Guard = null, bool PassLoss = false)
+    /// <param name="RateDivisor">Train at the task's learning rate divided by this (the tuned-rate reference run).</param>
+    public sealed record Protection(string Name, double? ClipMaxNorm = null, GuardOptions? Guard = null, bool PassLoss = false, double RateDivisor = 1)
     {
         public bool IsGuardDefault => Name.StartsWith("guard default", StringComparison.Ordinal);
 
@@ -47,6 +48,11 @@ namespace GradLint.Stability
             manual_seed(task.Seed);   // the same initial weights for every protection
             using var model = task.CreateModel();
             var optimizer = task.CreateOptimizer(model);
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate /= protection.RateDivisor;
+            }
+
             var guard = protection.Guard is null ? null : optimizer.WithGradientGuard(protection.Guard, model);
             var stepper = guard ?? optimizer;
             if (guard is not null && Trace is not null)

@@ -17,7 +17,7 @@ namespace GradLint.Stability
         {
             new Scenario("tanh-mlp-outliers", "deep tanh MLP, SGD+momentum, rare batches with inputs x60", s => new RegressionTask(s, Mlp(8, 64, 5, () => nn.Tanh()), m => optim.SGD(m.parameters(), 0.01, momentum: 0.9), outlierBatchRate: 0.02, outlierScale: 60)),
             new Scenario("early-spikes", "ReLU MLP, SGD+momentum, outlier batches (x50) at steps 3-20", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.ReLU()), m => optim.SGD(m.parameters(), 0.01, momentum: 0.9), outlierSteps: new[] { 3, 6, 11, 19 }, outlierScale: 50)),
-            new Scenario("tanh-mlp-lr-30x", "tanh MLP, SGD learning rate 30x too high (slow divergence)", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.Tanh()), m => optim.SGD(m.parameters(), 1.5, momentum: 0.9))),
+            new Scenario("tanh-mlp-lr-30x", "tanh MLP, SGD learning rate 30x too high (slow divergence)", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.Tanh()), m => optim.SGD(m.parameters(), 1.5, momentum: 0.9)), RateTooHighBy: 30),
             new Scenario("sigmoid-deep", "8-layer sigmoid MLP, no normalisation, SGD high LR", s => new RegressionTask(s, Mlp(8, 64, 8, () => nn.Sigmoid()), m => optim.SGD(m.parameters(), 0.5, momentum: 0.9))),
             new Scenario("rnn-long", "Elman RNN, 60-step sequences, SGD high LR", s => new SequenceTask(s, lstm: false, m => optim.SGD(m.parameters(), 0.3, momentum: 0.9))),
             new Scenario("lstm-long", "LSTM, 60-step sequences, SGD LR too high", s => new SequenceTask(s, lstm: true, m => optim.SGD(m.parameters(), 3.0, momentum: 0.9))),
@@ -26,8 +26,8 @@ namespace GradLint.Stability
             new Scenario("nan-loss", "hand-written BCE: saturated batches make log(1-p) = -Inf", s => new NanLossTask(s)),
             new Scenario("large-norms", "targets in the thousands: natural gradient norms ~100-1000, no explosion", s => new RegressionTask(s, Mlp(8, 32, 2, () => nn.ReLU()), m => optim.SGD(m.parameters(), 1e-5, momentum: 0.9), targetScale: 1000)),
             new Scenario("bf16-mlp-outliers", "bf16 model, SGD+momentum, outlier batches (x60)", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.Tanh()), m => optim.SGD(m.parameters(), 0.01, momentum: 0.9), outlierBatchRate: 0.03, outlierScale: 60, dtype: ScalarType.BFloat16)),
-            new Scenario("adam-lr-50x", "ReLU MLP, Adam learning rate 50x too high: clipping cannot help", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.ReLU()), m => optim.Adam(m.parameters(), 0.05))),
-            new Scenario("sgd-lr-40x", "ReLU MLP, SGD learning rate 40x too high: clipping too slow", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.ReLU()), m => optim.SGD(m.parameters(), 0.4, momentum: 0.9))),
+            new Scenario("adam-lr-50x", "ReLU MLP, Adam learning rate 50x too high: clipping cannot help", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.ReLU()), m => optim.Adam(m.parameters(), 0.05)), RateTooHighBy: 50),
+            new Scenario("sgd-lr-40x", "ReLU MLP, SGD learning rate 40x too high: clipping too slow", s => new RegressionTask(s, Mlp(8, 64, 3, () => nn.ReLU()), m => optim.SGD(m.parameters(), 0.4, momentum: 0.9)), RateTooHighBy: 40),
         };
 
         /// <summary>An MLP: input → hidden (depth layers, activation each) → 1.</summary>

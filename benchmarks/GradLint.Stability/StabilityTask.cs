@@ -51,5 +51,7 @@ namespace GradLint.Stability
     }
 
     /// <summary>A scenario: a named cause of explosion and how to build its task for a seed.</summary>
-    public sealed record Scenario(string Name, string Cause, Func<int, StabilityTask> Create);
+    /// <param name="RateTooHighBy">For a scenario whose learning rate is too high by a known factor, that factor:
+    /// the suite also trains it at the rate divided by it (no protection), the "correctly tuned run" repair is judged against.</param>
+    public sealed record Scenario(string Name, string Cause, Func<int, StabilityTask> Create, double RateTooHighBy = 0);
 }
