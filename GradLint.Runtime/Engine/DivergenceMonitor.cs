@@ -164,6 +164,15 @@ namespace GradLint.Engine
             levelNorms = new RollingWindow(LevelNorms);
         }
 
+        /// <summary>
+        /// The objective or the data changed for a reason other than the weights: the best loss level starts
+        /// again from the current one (and a snapshot may be taken at it).
+        /// </summary>
+        public void RestartLossTrend()
+        {
+            bestTrend = trend.Count == TrendLosses ? trend.Median : double.PositiveInfinity;
+        }
+
         /// <summary>After a repair: the weights are back at the snapshot, and so are the norm level and the best loss level; recent evidence is void.</summary>
         public void Repaired()
         {

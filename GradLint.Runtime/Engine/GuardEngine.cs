@@ -48,6 +48,7 @@ namespace GradLint.Engine
         private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs, overflows;
         private int consecutiveSkips, cleanSteps, repairsInRow;
         private RunawayRepair? lastRunawayRepair;   // judged on the next finite step (transient: not saved)
+        private LossRepair? lastLossRepair;         // judged once the loss level is known again (transient: not saved)
 
         public GuardEngine(optim.Optimizer inner, GuardOptions options, nn.Module? model, GradientProbe? probe)
         {
@@ -174,6 +175,7 @@ namespace GradLint.Engine
             if (loss is not null)
             {
                 monitor.Loss(lossValue);
+                JudgeLastLossRepair();
             }
 
             consecutiveSkips = 0;
@@ -190,7 +192,12 @@ namespace GradLint.Engine
 
             if (options.Repair.Enabled && monitor.LossRose)
             {
-                return Repair(batch, normBefore, lossValue, null, $"the loss rose to {options.Repair.LossRiseRatio}x its best level ({monitor.BestLossLevel:G4})");
+                // As for a runaway: only with no back-off in force is the repair judged (JudgeLastLossRepair).
+                var memento = backoff.Scale < 1 ? null : backoff.Memento();
+                var inRow = repairsInRow;
+                var decision = Repair(batch, normBefore, lossValue, null, $"the loss rose to {options.Repair.LossRiseRatio}x its best level ({monitor.BestLossLevel:G4})");
+                lastLossRepair = memento is null ? null : new LossRepair(monitor.BestLossLevel, memento, inRow);
+                return decision;
             }
 
             var outcome = policy.Apply(batch, normBefore, prepared);
@@ -332,6 +339,7 @@ namespace GradLint.Engine
 
         private StepDecision Repair(GradientBatch batch, double normBefore, double lossValue, string? culprit, string why)
         {
+            lastLossRepair = null;   // a new repair voids the judgement of the last one
             batch.Zero();
             skippedSteps++;
             repairs++;
@@ -358,6 +366,40 @@ namespace GradLint.Engine
 
         /// <summary>What a runaway repair was judged against (the norm level) and what it changed, to tell on the next step whether the weights were the cause.</summary>
         private sealed record RunawayRepair(double Level, byte[] Backoff, int RepairsInRow);
+
+        /// <summary>What a loss-trend repair restored (the best loss level of the snapshot's time) and what it changed, to tell once the loss level is known again whether the weights were the cause.</summary>
+        private sealed record LossRepair(double BestLevel, byte[] Backoff, int RepairsInRow);
+
+        /// <summary>
+        /// A loss-trend repair restores weights whose loss level was near its best. Once the loss level is
+        /// known again (<see cref="DivergenceMonitor.TrendLosses"/> losses on those weights, trained at the
+        /// backed-off rate), it tells the cause: still <see cref="RepairOptions.LossRiseRatio"/> times that best
+        /// level or more means the objective or the data changed, not the weights — a KL weight or penalty
+        /// annealed upwards, a curriculum's harder stage, a GAN's other player getting better. Then the back-off
+        /// is undone, the count of repairs in a row restored and the best loss level restarts from here;
+        /// without this, such a run is repaired again and again until <see cref="RepairOptions.MaxRepairs"/> throws.
+        /// </summary>
+        private void JudgeLastLossRepair()
+        {
+            var repair = lastLossRepair;
+            var level = monitor.LossLevel;
+            if (repair is null || double.IsNaN(level))
+            {
+                return;
+            }
+
+            lastLossRepair = null;
+            if (!(level >= options.Repair.LossRiseRatio * repair.BestLevel))
+            {
+                return;
+            }
+
+            monitor.RestartLossTrend();
+            backoff.Undo(repair.Backoff);
+            repairsInRow = repair.RepairsInRow;
+            Log(LogLevel.Information, "GradLint guard step {Step}: the restored weights of step {SnapshotStep} give a loss level of {LossLevel}, {LossRatio}x the best level they had: the objective or the data changed, not the weights. The best loss level restarts here and the learning-rate back-off is undone (scale {LearningRateScale})",
+                steps, snapshot?.Step ?? 0, level, level / repair.BestLevel, backoff.Scale);
+        }
 
         /// <summary>
         /// The first finite step after a runaway repair runs on the restored snapshot's weights, known-good
@@ -587,6 +629,7 @@ namespace GradLint.Engine
             snapshot = null;
             repairsInRow = 0;
             lastRunawayRepair = null;
+            lastLossRepair = null;
             LastReport = null;
             ReleaseLastCulpritState();
         }

@@ -160,7 +160,7 @@ namespace GradLint.Tests.Runtime
         }
 
         [Fact]
-        public void A_loss_that_creeps_to_three_times_its_best_level_is_repaired_and_the_best_level_rolls_back_with_the_snapshot()
+        public void A_loss_that_creeps_to_LossRiseRatio_times_its_best_level_is_repaired_and_the_best_level_rolls_back_with_the_snapshot()
         {
             var p = new Parameter(zeros(1));
             var options = new GuardOptions { Clipping = ClippingPolicy.None, Repair = new RepairOptions { SnapshotInterval = 1000 } };
@@ -184,6 +184,86 @@ namespace GradLint.Tests.Runtime
             // because the best level went back to what it was when the snapshot was taken.
             for (int i = 0; i < 40; i++) Step(1.0);
             Assert.Single(repairs);
+        }
+
+        /// <summary>
+        /// Drives a guard (no clipping, repair on, a snapshot every 10 healthy steps) with losses from
+        /// <paramref name="loss"/>(step, weightsRestored): the second argument is true once a repair has restored
+        /// the snapshot, so a test can say what the restored weights give.
+        /// </summary>
+        private static (GuardedOptimizer Guard, List<long> Repairs, ListLogger Logger) RunLosses(Func<int, bool, double> loss, int steps)
+        {
+            var logger = new ListLogger();
+            var p = new Parameter(zeros(1));
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Logger = logger, Repair = new RepairOptions { SnapshotInterval = 10 } };
+            var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+            var repairs = new List<long>();
+            for (int step = 1; step <= steps; step++)
+            {
+                SetGrad(p, 0.1f);
+                guard.step(tensor(loss(step, repairs.Count > 0)));
+                if (guard.LastReport!.Repaired) repairs.Add(guard.LastReport.Step);
+            }
+
+            return (guard, repairs, logger);
+        }
+
+        [Fact]
+        public void When_the_restored_weights_give_the_same_higher_loss_the_objective_changed_and_the_back_off_is_undone()
+        {
+            // A KL weight annealed upwards from step 60: the loss level climbs 1 → 4 (5 % of the start a step, no
+            // spike) whatever the weights. The trend repair restores a snapshot; its weights give the same loss, so
+            // once 20 losses say so the guard undoes the back-off and restarts the best level — without that
+            // judgement it repairs again and again.
+            var (guard, repairs, logger) = RunLosses((step, _) => Annealed(step), steps: 250);
+            using (guard)
+            {
+                Assert.Single(repairs);
+                Assert.Equal(1.0, guard.LearningRateScale, 12);
+                var entry = Assert.Single(logger.Entries, e => e.Message.Contains("the objective or the data changed"));
+                Assert.Equal(LogLevel.Information, entry.Level);
+                Assert.True(Convert.ToDouble(entry.Fields["LossRatio"]) >= 3, $"ratio {entry.Fields["LossRatio"]}");
+            }
+        }
+
+        /// <summary>A loss whose objective changes from step 60: 1, then 5 % more a step up to 4.</summary>
+        private static double Annealed(int step) => Math.Min(4.0, 1.0 + 0.05 * Math.Max(0, step - 60));
+
+        [Fact]
+        public void When_the_restored_weights_bring_the_loss_back_to_its_level_the_loss_repair_stands()
+        {
+            // A slow divergence: the loss climbs from step 60, but the restored weights give the old level again.
+            var (guard, repairs, logger) = RunLosses((step, restored) => restored || step < 60 ? 1.0 : 1.0 + 0.05 * (step - 60), steps: 200);
+            using (guard)
+            {
+                Assert.Single(repairs);
+                Assert.True(guard.LearningRateScale < 1, $"scale {guard.LearningRateScale}");
+                Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("the objective or the data changed"));
+            }
+        }
+
+        [Fact]
+        public void A_run_that_already_backed_off_gets_no_benefit_of_the_doubt_and_the_loss_repair_stands()
+        {
+            // The same change of objective, after an earlier repair (a non-finite step at step 5) left the rate
+            // backed off: a snapshot may then sit on the way up of a divergence, so the loss repair is not undone.
+            var logger = new ListLogger();
+            var p = new Parameter(zeros(1));
+            var options = new GuardOptions { Clipping = ClippingPolicy.None, Logger = logger, Repair = new RepairOptions { SnapshotInterval = 10, NonFiniteStreak = 1, RecoverySteps = 10_000 } };
+            using var guard = optim.SGD(new[] { p }, 0.0).WithGradientGuard(options);
+            var lossRepairs = 0;
+            for (int step = 1; step <= 200 && lossRepairs == 0; step++)
+            {
+                SetGrad(p, step == 5 ? float.NaN : 0.1f);
+                guard.step(tensor(Annealed(step)));
+                if (step > 5 && guard.LastReport!.Repaired) lossRepairs++;
+            }
+
+            for (int step = 0; step < 40; step++) { SetGrad(p, 0.1f); guard.step(tensor(4.0)); }   // the restored weights give the annealed loss as well
+
+            Assert.Equal(1, lossRepairs);
+            Assert.True(guard.LearningRateScale < 0.25, $"learning-rate scale {guard.LearningRateScale}");   // two back-offs in force
+            Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("the objective or the data changed"));
         }
 
         /// <summary>Drives a guard (no clipping, repair on) with one parameter whose gradient norm at each step is <paramref name="norm"/>(step).</summary>
