@@ -395,8 +395,7 @@ namespace GradLint.Engine
             }
 
             monitor.RestartLossTrend();
-            backoff.Undo(repair.Backoff);
-            repairsInRow = repair.RepairsInRow;
+            UndoRepair(repair.Backoff, repair.RepairsInRow);
             Log(LogLevel.Information, "GradLint guard step {Step}: the restored weights of step {SnapshotStep} give a loss level of {LossLevel}, {LossRatio}x the best level they had: the objective or the data changed, not the weights. The best loss level restarts here and the learning-rate back-off is undone (scale {LearningRateScale})",
                 steps, snapshot?.Step ?? 0, level, level / repair.BestLevel, backoff.Scale);
         }
@@ -424,10 +423,16 @@ namespace GradLint.Engine
             }
 
             monitor.RestartLevel();
-            backoff.Undo(repair.Backoff);
-            repairsInRow = repair.RepairsInRow;
+            UndoRepair(repair.Backoff, repair.RepairsInRow);
             Log(LogLevel.Information, "GradLint guard step {Step}: the restored weights of step {SnapshotStep} give a gradient norm of {Norm}, {Ratio}x the level they had: the data changed, not the weights. The norm level restarts here and the learning-rate back-off is undone (scale {LearningRateScale})",
                 steps, snapshot?.Step ?? 0, norm, norm / repair.Level, backoff.Scale);
+        }
+
+        /// <summary>A repair the restored weights showed was not theirs to make: its back-off and its place in the count of repairs in a row go; the restored weights stay.</summary>
+        private void UndoRepair(byte[] backoffMemento, int repairsInRowBefore)
+        {
+            backoff.Undo(backoffMemento);
+            repairsInRow = repairsInRowBefore;
         }
 
         // A snapshot is due after SnapshotInterval clean steps (no skip, spike or repair among them) and
