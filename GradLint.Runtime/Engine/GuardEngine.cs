@@ -47,8 +47,8 @@ namespace GradLint.Engine
         private bool lossGiven, lossHintGiven;   // transient, as the hint is: not saved with the guard's state
         private long steps, clippedSteps, skippedSteps, nonFiniteSteps, lossSpikes, repairs, overflows;
         private int consecutiveSkips, cleanSteps, repairsInRow;
-        private RunawayRepair? lastRunawayRepair;   // judged on the next finite step (transient: not saved)
-        private LossRepair? lastLossRepair;         // judged once the loss level is known again (transient: not saved)
+        private JudgedRepair? lastRunawayRepair;   // judged on the next finite step (transient: not saved)
+        private JudgedRepair? lastLossRepair;      // judged once the loss level is known again (transient: not saved)
 
         public GuardEngine(optim.Optimizer inner, GuardOptions options, nn.Module? model, GradientProbe? probe)
         {
@@ -182,21 +182,18 @@ namespace GradLint.Engine
             culpritsInSkipRun.Clear();
             if (options.Repair.Enabled && monitor.NormsRanAway)
             {
-                // Only a run with no back-off in force gets the benefit of the doubt (JudgeLastRunawayRepair):
-                // after a repair, a snapshot may already sit on the way up of the next divergence.
-                var judgedAgainst = backoff.Scale < 1 ? null : new RunawayRepair(monitor.LevelNorm, backoff.Memento(), repairsInRow);
+                var level = monitor.LevelNorm;
+                var undo = UndoPoint();
                 var decision = Repair(batch, normBefore, lossValue, CulpritOf(perParameter, batch), "gradient norms ran away");
-                lastRunawayRepair = judgedAgainst;
+                lastRunawayRepair = undo is { } u ? new JudgedRepair(level, u.Backoff, u.RepairsInRow) : null;
                 return decision;
             }
 
             if (options.Repair.Enabled && monitor.LossRose)
             {
-                // As for a runaway: only with no back-off in force is the repair judged (JudgeLastLossRepair).
-                var memento = backoff.Scale < 1 ? null : backoff.Memento();
-                var inRow = repairsInRow;
+                var undo = UndoPoint();
                 var decision = Repair(batch, normBefore, lossValue, null, $"the loss rose to {options.Repair.LossRiseRatio}x its best level ({monitor.BestLossLevel:G4})");
-                lastLossRepair = memento is null ? null : new LossRepair(monitor.BestLossLevel, memento, inRow);
+                lastLossRepair = undo is { } u ? new JudgedRepair(monitor.BestLossLevel, u.Backoff, u.RepairsInRow) : null;   // the best level of the restored snapshot's time
                 return decision;
             }
 
@@ -364,11 +361,18 @@ namespace GradLint.Engine
             return StepDecision.Skip;
         }
 
-        /// <summary>What a runaway repair was judged against (the norm level) and what it changed, to tell on the next step whether the weights were the cause.</summary>
-        private sealed record RunawayRepair(double Level, byte[] Backoff, int RepairsInRow);
+        /// <summary>
+        /// A repair whose cause is judged on the restored weights: the level it is judged against (the norm
+        /// level of a runaway, the best loss level of the restored snapshot's time) and what to put back if the
+        /// weights were not the cause.
+        /// </summary>
+        private sealed record JudgedRepair(double Reference, byte[] Backoff, int RepairsInRow);
 
-        /// <summary>What a loss-trend repair restored (the best loss level of the snapshot's time) and what it changed, to tell once the loss level is known again whether the weights were the cause.</summary>
-        private sealed record LossRepair(double BestLevel, byte[] Backoff, int RepairsInRow);
+        /// <summary>
+        /// What a repair about to be made would undo, or null: only a run with no back-off in force gets the
+        /// benefit of the doubt — after a repair, a snapshot may already sit on the way up of the next divergence.
+        /// </summary>
+        private (byte[] Backoff, int RepairsInRow)? UndoPoint() => backoff.Scale < 1 ? null : (backoff.Memento(), repairsInRow);
 
         /// <summary>
         /// A loss-trend repair restores weights whose loss level was near its best. Once the loss level is
@@ -389,7 +393,7 @@ namespace GradLint.Engine
             }
 
             lastLossRepair = null;
-            if (!(level >= options.Repair.LossRiseRatio * repair.BestLevel))
+            if (!(level >= options.Repair.LossRiseRatio * repair.Reference))
             {
                 return;
             }
@@ -397,7 +401,7 @@ namespace GradLint.Engine
             monitor.RestartLossTrend();
             UndoRepair(repair.Backoff, repair.RepairsInRow);
             Log(LogLevel.Information, "GradLint guard step {Step}: the restored weights of step {SnapshotStep} give a loss level of {LossLevel}, {LossRatio}x the best level they had: the objective or the data changed, not the weights. The best loss level restarts here and the learning-rate back-off is undone (scale {LearningRateScale})",
-                steps, snapshot?.Step ?? 0, level, level / repair.BestLevel, backoff.Scale);
+                steps, snapshot?.Step ?? 0, level, level / repair.Reference, backoff.Scale);
         }
 
         /// <summary>
@@ -417,7 +421,7 @@ namespace GradLint.Engine
         {
             var repair = lastRunawayRepair;
             lastRunawayRepair = null;
-            if (repair is null || !(norm >= options.Repair.RunawayRatio * repair.Level))
+            if (repair is null || !(norm >= options.Repair.RunawayRatio * repair.Reference))
             {
                 return;
             }
@@ -425,7 +429,7 @@ namespace GradLint.Engine
             monitor.RestartLevel();
             UndoRepair(repair.Backoff, repair.RepairsInRow);
             Log(LogLevel.Information, "GradLint guard step {Step}: the restored weights of step {SnapshotStep} give a gradient norm of {Norm}, {Ratio}x the level they had: the data changed, not the weights. The norm level restarts here and the learning-rate back-off is undone (scale {LearningRateScale})",
-                steps, snapshot?.Step ?? 0, norm, norm / repair.Level, backoff.Scale);
+                steps, snapshot?.Step ?? 0, norm, norm / repair.Reference, backoff.Scale);
         }
 
         /// <summary>A repair the restored weights showed was not theirs to make: its back-off and its place in the count of repairs in a row go; the restored weights stay.</summary>

@@ -38,6 +38,7 @@ namespace GradLint.Stability
             var scenarios = Scenarios.All.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
             var protections = Protection.All.Where(p => protectionFilter is null || p.Name.Contains(protectionFilter, StringComparison.OrdinalIgnoreCase) || p.Name == "unprotected" || p.Name.StartsWith("clip ", StringComparison.Ordinal)).ToList();
             var results = new List<RunResult>();
+            var tunedRuns = new List<RunResult>();   // the too-high-rate scenarios at a correct rate: the reference, not a protection
             var watch = System.Diagnostics.Stopwatch.StartNew();
             foreach (var scenario in scenarios)
             {
@@ -47,6 +48,11 @@ namespace GradLint.Stability
                     foreach (var protection in protections)
                     {
                         results.Add(Runner.Run(scenario, task, protection));
+                    }
+
+                    if (scenario.RateTooHighBy > 0)
+                    {
+                        tunedRuns.Add(Runner.Run(scenario, task, new Protection("tuned rate", RateDivisor: scenario.RateTooHighBy)));
                     }
                 }
 
@@ -60,7 +66,7 @@ namespace GradLint.Stability
             }
 
             Console.WriteLine(GoalCounts(results, protections));
-            Console.WriteLine(TunedRateComparison(scenarios, results, seeds));
+            Console.WriteLine(TunedRateComparison(scenarios, results, tunedRuns));
 
             Console.WriteLine($"Suite: {scenarios.Count} scenarios × {protections.Count} protections × {seeds} seeds = {results.Count} runs in {watch.Elapsed.TotalSeconds:F0} s.");
             if (plotPath is not null)
@@ -77,21 +83,19 @@ namespace GradLint.Stability
         /// known factor, the same task and seed trained at the rate divided by it with no protection, beside the
         /// guard's default and the best clip. Ratios are the guard's held-out loss over the tuned run's.
         /// </summary>
-        public static string TunedRateComparison(IReadOnlyList<Scenario> scenarios, IReadOnlyList<RunResult> results, int seeds)
+        public static string TunedRateComparison(IReadOnlyList<Scenario> scenarios, IReadOnlyList<RunResult> results, IReadOnlyList<RunResult> tunedRuns)
         {
             var text = new StringBuilder();
-            var tooHigh = scenarios.Where(s => s.RateTooHighBy > 0).ToList();
-            if (tooHigh.Count == 0) return "";
+            if (tunedRuns.Count == 0) return "";
             text.AppendLine("Repair against a correctly tuned run: the same task at the learning rate divided by how much too high it is, no protection (held-out loss; ratio to the tuned run)");
             text.AppendLine();
             text.AppendLine("| scenario | seed | tuned rate, plain | guard default, step(loss) | guard default, step() | best clip_grad_norm_ |");
             text.AppendLine("|---|---:|---:|---:|---:|---:|");
-            foreach (var scenario in tooHigh)
+            foreach (var scenario in scenarios.Where(s => s.RateTooHighBy > 0))
             {
-                for (int seed = 1; seed <= seeds; seed++)
+                foreach (var tunedRun in tunedRuns.Where(r => r.Scenario == scenario.Name).OrderBy(r => r.Seed))
                 {
-                    using var task = scenario.Create(seed);
-                    var tuned = Runner.Run(scenario, task, new Protection($"tuned rate (/{scenario.RateTooHighBy:G})", RateDivisor: scenario.RateTooHighBy)).HeldOut;
+                    var (seed, tuned) = (tunedRun.Seed, tunedRun.HeldOut);
                     var runs = results.Where(r => r.Scenario == scenario.Name && r.Seed == seed).ToList();
                     string Cell(RunResult? run) => run is null ? "—" : run.Finite ? string.Create(CultureInfo.InvariantCulture, $"{Number(run.HeldOut)} ({run.HeldOut / tuned:F1}×)") : Number(run.HeldOut);
                     var bestClip = runs.Where(r => r.Protection.StartsWith("clip ", StringComparison.Ordinal) && r.Finite).OrderBy(r => r.HeldOut).FirstOrDefault();

@@ -48,9 +48,12 @@ namespace GradLint.Stability
             manual_seed(task.Seed);   // the same initial weights for every protection
             using var model = task.CreateModel();
             var optimizer = task.CreateOptimizer(model);
-            foreach (var group in optimizer.ParamGroups)
+            if (protection.RateDivisor != 1)
             {
-                group.LearningRate /= protection.RateDivisor;
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate /= protection.RateDivisor;
+                }
             }
 
             var guard = protection.Guard is null ? null : optimizer.WithGradientGuard(protection.Guard, model);
