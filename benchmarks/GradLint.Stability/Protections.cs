@@ -6,13 +6,16 @@ namespace GradLint.Stability
 {
     /// <summary>How one run protects itself.</summary>
     /// <param name="RateDivisor">Train at the task's learning rate divided by this (the tuned-rate reference run).</param>
-    public sealed record Protection(string Name, double? ClipMaxNorm = null, GuardOptions? Guard = null, bool PassLoss = false, double RateDivisor = 1)
+    /// <param name="NudgeStep">A control, not a protection: at this step the gradients are multiplied by
+    /// <see cref="NudgeFactor"/> (0.1% smaller) — how far a change that small moves the task's held-out loss.</param>
+    public sealed record Protection(string Name, double? ClipMaxNorm = null, GuardOptions? Guard = null, bool PassLoss = false, double RateDivisor = 1, int NudgeStep = 0)
     {
         public bool IsGuardDefault => Name.StartsWith("guard default", StringComparison.Ordinal);
 
         public static IReadOnlyList<Protection> All { get; } = new[]
         {
             new Protection("unprotected"),
+            new Protection(Nudged, NudgeStep: 50),
             new Protection("clip 0.5", ClipMaxNorm: 0.5),
             new Protection("clip 1", ClipMaxNorm: 1.0),
             new Protection("clip 5", ClipMaxNorm: 5.0),
@@ -26,6 +29,11 @@ namespace GradLint.Stability
             new Protection("guard default, step()", Guard: new GuardOptions()),
             new Protection("guard default, step(loss)", Guard: new GuardOptions(), PassLoss: true),
         };
+
+        /// <summary>The noise control: plain training with one step's gradients 0.1% smaller.</summary>
+        public const string Nudged = "unprotected, nudged";
+
+        public const double NudgeFactor = 0.999;
 
         // Each policy alone (skip on NaN/Inf, no repair), to see what the policy itself does.
         private static Protection Policy(string name, ClippingPolicy policy) =>
@@ -53,11 +61,13 @@ namespace GradLint.Stability
                 foreach (var group in optimizer.ParamGroups)
                 {
                     group.LearningRate /= protection.RateDivisor;
+                    group.InitialLearningRate /= protection.RateDivisor;   // a scheduler's base rate
                 }
             }
 
             var guard = protection.Guard is null ? null : optimizer.WithGradientGuard(protection.Guard, model);
             var stepper = guard ?? optimizer;
+            var scheduler = task.CreateScheduler(stepper);
             if (guard is not null && Trace is not null)
             {
                 guard.Intervention += (_, report) => Trace.WriteLine($"    [{scenario.Name} seed {task.Seed} {protection.Name}] {report}");
@@ -90,8 +100,21 @@ namespace GradLint.Stability
                     }
                     else
                     {
+                        if (step == protection.NudgeStep)
+                        {
+                            using (no_grad())
+                            {
+                                foreach (var parameter in model.parameters())
+                                {
+                                    parameter.grad?.mul_(Protection.NudgeFactor);
+                                }
+                            }
+                        }
+
                         stepper.step();
                     }
+
+                    scheduler?.step();
 
                     if (guard?.LastReport is { } report) norms[step - 1] = report.NormBefore;
                 }

@@ -21,6 +21,10 @@ namespace GradLint.Stability
 
         public abstract optim.Optimizer CreateOptimizer(nn.Module model);
 
+        /// <summary>The learning-rate schedule the task trains with, built on the optimizer each run steps
+        /// (the guard, when there is one, as a user would); stepped once after every step. None by default.</summary>
+        public virtual optim.lr_scheduler.LRScheduler? CreateScheduler(optim.Optimizer optimizer) => null;
+
         /// <summary>The training batch of a 1-based step.</summary>
         public abstract (Tensor Input, Tensor Target) Batch(int step);
 
