@@ -24,6 +24,10 @@ namespace GradLint
         /// after 50 (the default window). It adapts to the problem's own scale (norms of 0.01 or of 1,000 alike), protects from
         /// the second step on, and cannot be dragged up by a runaway faster than ×factor per half window —
         /// a sustained rise is the guard's divergence detector's job (repair, <see cref="GuardOptions.Repair"/>).
+        /// With the loss (<c>step(loss)</c>), one exception: when every one of the last 5 norms is above the limit
+        /// and the loss level is within 1.5× its best, the norms moved to a new level (a network learning its
+        /// scale) rather than spiked, and the limit becomes at least factor × their median — it follows the growth
+        /// instead of lagging it; a jump beyond that is still cut, and a rising loss ends it.
         /// The first step has no history and is limited only by <paramref name="maxNorm"/>.
         /// Chosen on the stability suite (benchmarks/GradLint.Stability).
         /// </summary>

@@ -89,6 +89,16 @@ namespace GradLint.Engine
             && (trend.Count < TrendLosses || trend.Median <= HealthyLossRatio * bestTrend);
 
         /// <summary>
+        /// The last <see cref="RecentNorms"/> raw norms, when the loss vouches for them: its level (the median of the
+        /// last <see cref="TrendLosses"/> losses) is within <see cref="HealthyLossRatio"/> of its best. Null without
+        /// a loss, before there are enough of either, or when the loss is not healthy.
+        /// </summary>
+        public VouchedNorms? VouchedRecentNorms =>
+            recentNorms.Count == RecentNorms && trend.Count == TrendLosses && trend.Median <= HealthyLossRatio * bestTrend
+                ? new VouchedNorms(recentNorms.Min, recentNorms.Median)
+                : null;
+
+        /// <summary>
         /// The loss trend: the median of the last <see cref="TrendLosses"/> losses is
         /// <see cref="RepairOptions.LossRiseRatio"/> times the best such median or more — training got
         /// several times worse than it was and stayed there (a slow divergence no single step shows).

@@ -197,7 +197,8 @@ namespace GradLint.Engine
                 return decision;
             }
 
-            var outcome = policy.Apply(batch, normBefore, prepared);
+            // Only this step's loss vouches: a caller that stops passing it must not be vouched for by old losses.
+            var outcome = policy.Apply(batch, normBefore, prepared, loss is null ? null : monitor.VouchedRecentNorms);
             SuggestPassingTheLoss(outcome.Clipped);
             if (options.Repair.Enabled)
             {

@@ -46,9 +46,22 @@ namespace GradLint.Policies
                 history = new RollingWindow(policy.Window);
             }
 
-            public override double ObserveAndLimit(double norm)
+            public override double ObserveAndLimit(double norm) => ObserveAndLimit(norm, null);
+
+            public override double ObserveAndLimit(double norm, VouchedNorms? vouched)
             {
-                var limit = Math.Min(Limit(policy.Factor, history.Median, history.Count), policy.MaxNorm ?? double.PositiveInfinity);
+                var limit = Limit(policy.Factor, history.Median, history.Count);
+                if (vouched is { } recent && recent.Min > limit)
+                {
+                    // Every recent norm is above the limit and the loss is healthy: the norms moved to a new
+                    // level (a network learning its scale: ×50 in a hundred steps at a level loss), they did
+                    // not spike. The history below lags such growth by tens of steps and clipping every one of
+                    // them slows the learning, so the limit follows the recent norms themselves; a jump beyond
+                    // factor × their median is still cut, and a loss that rises ends the vouching.
+                    limit = Math.Max(limit, policy.Factor * recent.Median);
+                }
+
+                limit = Math.Min(limit, policy.MaxNorm ?? double.PositiveInfinity);
 
                 // The history keeps what the step really used: a spike enters it at the limit, so it
                 // moves the median by one rank at most and a short burst does not move it at all.

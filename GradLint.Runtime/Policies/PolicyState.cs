@@ -9,6 +9,13 @@ namespace GradLint.Policies
     internal readonly record struct ClipOutcome(double Limit, double NormAfter, bool Clipped);
 
     /// <summary>
+    /// The guard's last <see cref="DivergenceMonitor.RecentNorms"/> raw norms (their smallest and their median),
+    /// passed to the policy only while the loss vouches for them: the loss is given and its level is within
+    /// <see cref="DivergenceMonitor.HealthyLossRatio"/> of its best.
+    /// </summary>
+    internal readonly record struct VouchedNorms(double Min, double Median);
+
+    /// <summary>
     /// The running state one guard keeps for its clipping policy. Every policy answers the same two
     /// questions: what to measure on the device along with the total norm (<see cref="Prepare"/>, read
     /// in the guard's one host read), and, once the norm is known to be finite, how to rescale
@@ -19,8 +26,11 @@ namespace GradLint.Policies
         /// <summary>0-dim device tensors to read together with the total norm; none by default.</summary>
         public virtual Tensor[] Prepare(GradientBatch batch) => Array.Empty<Tensor>();
 
-        /// <summary>Rescales the gradients in place for a finite total norm and says what it did.</summary>
-        public abstract ClipOutcome Apply(GradientBatch batch, double norm, double[] prepared);
+        /// <summary>
+        /// Rescales the gradients in place for a finite total norm and says what it did. <paramref name="vouched"/>:
+        /// the recent raw norms when the loss vouches for them (null otherwise); only the default policy uses them.
+        /// </summary>
+        public abstract ClipOutcome Apply(GradientBatch batch, double norm, double[] prepared, VouchedNorms? vouched);
 
         public virtual void Save(BinaryWriter writer)
         {
@@ -43,9 +53,12 @@ namespace GradLint.Policies
         /// </summary>
         public abstract double ObserveAndLimit(double norm);
 
-        public sealed override ClipOutcome Apply(GradientBatch batch, double norm, double[] prepared)
+        /// <summary>As <see cref="ObserveAndLimit(double)"/>, told the recent raw norms when the loss vouches for them.</summary>
+        public virtual double ObserveAndLimit(double norm, VouchedNorms? vouched) => ObserveAndLimit(norm);
+
+        public sealed override ClipOutcome Apply(GradientBatch batch, double norm, double[] prepared, VouchedNorms? vouched)
         {
-            var limit = ObserveAndLimit(norm);
+            var limit = ObserveAndLimit(norm, vouched);
             if (!(norm > limit))
             {
                 return new ClipOutcome(limit, norm, false);

@@ -71,7 +71,7 @@ namespace GradLint.Policies
                 return new[] { after, any };
             }
 
-            public override ClipOutcome Apply(GradientBatch batch, double norm, double[] prepared)
+            public override ClipOutcome Apply(GradientBatch batch, double norm, double[] prepared, VouchedNorms? vouched)
             {
                 var clipped = prepared[1] != 0;
                 if (clipped)

@@ -45,6 +45,32 @@ namespace GradLint.Tests.Runtime
         }
 
         [Fact]
+        public void Adaptive_follows_norms_that_moved_to_a_new_level_while_the_loss_is_healthy_and_still_cuts_a_jump()
+        {
+            // A network learning its scale: norms steady for 40 steps, then ×1.08 a step for 60 (×100), a jump ×20 at
+            // step 101, then steady at the new level. The loss is flat (noisy) throughout.
+            var random = new Random(7);
+            var norms = Enumerable.Range(0, 40).Select(_ => 1.0 + 0.1 * random.NextDouble()).ToList();
+            norms.AddRange(Enumerable.Range(1, 60).Select(i => Math.Pow(1.08, i)));
+            norms.Add(20 * norms[^1]);
+            norms.AddRange(Enumerable.Range(0, 20).Select(_ => norms[99] * (1 + 0.1 * random.NextDouble())));
+            var flat = norms.Select(_ => 1.0 + 0.2 * random.NextDouble()).ToList();
+            var rising = flat.Select((l, i) => i < 40 ? l : l * (1 + (i - 40) / 20.0)).ToList();   // 1.5× its level by step 50 (repair is off)
+
+            var vouched = DriveNorms(ClippingPolicy.Adaptive(), norms, flat);
+            var withoutLoss = DriveNorms(ClippingPolicy.Adaptive(), norms);
+            var lossRising = DriveNorms(ClippingPolicy.Adaptive(), norms, rising);
+
+            int ClippedInGrowth(List<GradLint.GuardStepReport> reports) => reports.Skip(60).Take(40).Count(r => r.Clipped);
+            Assert.Equal(0, ClippedInGrowth(vouched));                          // the limit follows the new level
+            Assert.True(ClippedInGrowth(withoutLoss) >= 35, $"without the loss: {ClippedInGrowth(withoutLoss)} of 40 clipped");
+            Assert.True(ClippedInGrowth(lossRising) >= 35, $"loss rising: {ClippedInGrowth(lossRising)} of 40 clipped");
+            Assert.True(vouched[100].Clipped && vouched[100].NormAfter <= 3.5 * norms[99], $"the jump: {vouched[100].NormAfter} after clipping");
+            Assert.All(vouched.Skip(101), r => Assert.False(r.Clipped));       // steady at the new level
+            Assert.True(withoutLoss.Skip(101).Count(r => r.Clipped) >= 15);      // step() still lags it
+        }
+
+        [Fact]
         public void ZScore_protects_its_warm_up_and_does_not_ratchet_up_with_a_sustained_rise_where_ZClip_does()
         {
             var norms = Enumerable.Range(0, 30).Select(i => 1.0 + 0.01 * (i % 5)).ToList();

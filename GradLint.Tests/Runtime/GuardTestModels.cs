@@ -53,7 +53,10 @@ namespace GradLint.Tests.Runtime
         }
 
         /// <summary>Feeds a fixed sequence of total norms through a real guard (one parameter whose gradient has that norm), repair off.</summary>
-        public static List<GradLint.GuardStepReport> DriveNorms(GradLint.ClippingPolicy policy, IEnumerable<double> norms)
+        public static List<GradLint.GuardStepReport> DriveNorms(GradLint.ClippingPolicy policy, IEnumerable<double> norms) => DriveNorms(policy, norms, null);
+
+        /// <summary>As <see cref="DriveNorms(GradLint.ClippingPolicy, IEnumerable{double})"/>, passing <paramref name="losses"/> (one per norm) to <c>step(loss)</c> when given.</summary>
+        public static List<GradLint.GuardStepReport> DriveNorms(GradLint.ClippingPolicy policy, IEnumerable<double> norms, IReadOnlyList<double>? losses)
         {
             var p = new Parameter(zeros(1));
             using var guard = GradLint.GradientGuardExtensions.WithGradientGuard(optim.SGD(new[] { p }, 0.0),
@@ -62,7 +65,16 @@ namespace GradLint.Tests.Runtime
             foreach (var norm in norms)
             {
                 SetGrad(p, (float)norm);
-                guard.step();
+                if (losses is null)
+                {
+                    guard.step();
+                }
+                else
+                {
+                    using var loss = tensor((float)losses[reports.Count]);
+                    guard.step(loss);
+                }
+
                 reports.Add(guard.LastReport!);
             }
 
