@@ -161,7 +161,27 @@ namespace GradLint.Benchmarks
             var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
             bench.Setup();
             ImmutableArray<DiagnosticAnalyzer> other;
-            if (otherAnalyzers.StartsWith("noop:", StringComparison.Ordinal))
+            if (otherAnalyzers.StartsWith("noop-op:", StringComparison.Ordinal))
+            {
+                // noop-op:N — N analyzers that each receive every invocation as an operation and do nothing: the floor
+                // any analyzer pays that looks at calls semantically (the driver binds the bodies for it).
+                other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(8), System.Globalization.CultureInfo.InvariantCulture))
+                    .Select(_ => (DiagnosticAnalyzer)new NoOpOperationAnalyzer()).ToImmutableArray();
+            }
+            else if (otherAnalyzers.StartsWith("noop-report:", StringComparison.Ordinal))
+            {
+                // noop-report:K — one analyzer that binds nothing and reports a warning on every K-th invocation (by
+                // position): what reporting that many diagnostics costs the driver, apart from finding them.
+                other = ImmutableArray.Create<DiagnosticAnalyzer>(new ReportingAnalyzer(int.Parse(otherAnalyzers.Substring(12), System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (otherAnalyzers.StartsWith("noop-getop:", StringComparison.Ordinal))
+            {
+                // noop-getop:N — N analyzers that each ask the semantic model for every invocation's operation from a
+                // syntax action (as GradLint's rules do) and do nothing with it.
+                other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(11), System.Globalization.CultureInfo.InvariantCulture))
+                    .Select(_ => (DiagnosticAnalyzer)new NoOpGetOperationAnalyzer()).ToImmutableArray();
+            }
+            else if (otherAnalyzers.StartsWith("noop:", StringComparison.Ordinal))
             {
                 // noop:N — N analyzers that each look at every invocation and do nothing: the driver's dispatch cost alone.
                 other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(5), System.Globalization.CultureInfo.InvariantCulture))
@@ -188,7 +208,7 @@ namespace GradLint.Benchmarks
             var process = System.Diagnostics.Process.GetCurrentProcess();
             foreach (var side in sides)
             {
-                side.Run();   // warm-up
+                Console.WriteLine($"// {side.Name}: {side.Run()} diagnostics (warm-up)");
             }
 
             for (var round = 0; round < rounds; round++)
@@ -354,6 +374,61 @@ namespace GradLint.Benchmarks
                 context.EnableConcurrentExecution();
                 context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
                 context.RegisterSyntaxNodeAction(_ => { }, Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+            }
+        }
+        [DiagnosticAnalyzer(LanguageNames.CSharp)]
+        private sealed class ReportingAnalyzer : DiagnosticAnalyzer
+        {
+            private static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor("NOOP0004", "reported", "reported", "none", DiagnosticSeverity.Warning, true);
+            private readonly int every;
+
+            public ReportingAnalyzer(int every) => this.every = every;
+
+            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+            public override void Initialize(AnalysisContext context)
+            {
+                context.EnableConcurrentExecution();
+                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
+                context.RegisterSyntaxNodeAction(
+                    c =>
+                    {
+                        if (c.Node.SpanStart % every == 0)
+                        {
+                            c.ReportDiagnostic(Diagnostic.Create(Rule, c.Node.GetLocation()));
+                        }
+                    },
+                    Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+            }
+        }
+
+        [DiagnosticAnalyzer(LanguageNames.CSharp)]
+        private sealed class NoOpGetOperationAnalyzer : DiagnosticAnalyzer
+        {
+            private static readonly DiagnosticDescriptor Never = new DiagnosticDescriptor("NOOP0003", "never", "never", "none", DiagnosticSeverity.Warning, true);
+
+            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
+
+            public override void Initialize(AnalysisContext context)
+            {
+                context.EnableConcurrentExecution();
+                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+                context.RegisterSyntaxNodeAction(c => GC.KeepAlive(c.SemanticModel.GetOperation(c.Node, c.CancellationToken)), Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+            }
+        }
+
+        [DiagnosticAnalyzer(LanguageNames.CSharp)]
+        private sealed class NoOpOperationAnalyzer : DiagnosticAnalyzer
+        {
+            private static readonly DiagnosticDescriptor Never = new DiagnosticDescriptor("NOOP0002", "never", "never", "none", DiagnosticSeverity.Warning, true);
+
+            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
+
+            public override void Initialize(AnalysisContext context)
+            {
+                context.EnableConcurrentExecution();
+                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+                context.RegisterOperationAction(_ => { }, OperationKind.Invocation);
             }
         }
 #pragma warning restore RS1036, RS1038, RS1041, RS2008
