@@ -161,31 +161,21 @@ namespace GradLint.Benchmarks
             var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
             bench.Setup();
             ImmutableArray<DiagnosticAnalyzer> other;
-            if (otherAnalyzers.StartsWith("noop-op:", StringComparison.Ordinal))
+            // Controls in place of another build: noop:N (N analyzers that look at every invocation and do nothing: the
+            // driver's dispatch alone), noop-op:N (the same, delivered as operations: what binding for an analyzer costs),
+            // noop-getop:N (asking GetOperation from a syntax action, as GradLint's rules do), noop-report:K (one analyzer
+            // that binds nothing and reports on every K-th invocation: what reporting costs).
+            var controls = new (string Prefix, Control Control)[] { ("noop-op:", Control.OperationNoOp), ("noop-getop:", Control.GetOperation), ("noop-report:", Control.Report), ("noop:", Control.SyntaxNoOp) };
+            if (controls.FirstOrDefault(c => otherAnalyzers.StartsWith(c.Prefix, StringComparison.Ordinal)) is { Prefix: not null } chosen)
             {
-                // noop-op:N — N analyzers that each receive every invocation as an operation and do nothing: the floor
-                // any analyzer pays that looks at calls semantically (the driver binds the bodies for it).
-                other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(8), System.Globalization.CultureInfo.InvariantCulture))
-                    .Select(_ => (DiagnosticAnalyzer)new NoOpOperationAnalyzer()).ToImmutableArray();
-            }
-            else if (otherAnalyzers.StartsWith("noop-report:", StringComparison.Ordinal))
-            {
-                // noop-report:K — one analyzer that binds nothing and reports a warning on every K-th invocation (by
-                // position): what reporting that many diagnostics costs the driver, apart from finding them.
-                other = ImmutableArray.Create<DiagnosticAnalyzer>(new ReportingAnalyzer(int.Parse(otherAnalyzers.Substring(12), System.Globalization.CultureInfo.InvariantCulture)));
-            }
-            else if (otherAnalyzers.StartsWith("noop-getop:", StringComparison.Ordinal))
-            {
-                // noop-getop:N — N analyzers that each ask the semantic model for every invocation's operation from a
-                // syntax action (as GradLint's rules do) and do nothing with it.
-                other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(11), System.Globalization.CultureInfo.InvariantCulture))
-                    .Select(_ => (DiagnosticAnalyzer)new NoOpGetOperationAnalyzer()).ToImmutableArray();
-            }
-            else if (otherAnalyzers.StartsWith("noop:", StringComparison.Ordinal))
-            {
-                // noop:N — N analyzers that each look at every invocation and do nothing: the driver's dispatch cost alone.
-                other = Enumerable.Range(0, int.Parse(otherAnalyzers.Substring(5), System.Globalization.CultureInfo.InvariantCulture))
-                    .Select(_ => (DiagnosticAnalyzer)new NoOpAnalyzer()).ToImmutableArray();
+                if (!int.TryParse(otherAnalyzers.Substring(chosen.Prefix.Length), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1)
+                {
+                    throw new ArgumentException($"'{otherAnalyzers}': the control takes a whole number of at least 1 after the colon, e.g. '{chosen.Prefix}20'.");
+                }
+
+                other = chosen.Control == Control.Report
+                    ? ImmutableArray.Create<DiagnosticAnalyzer>(new ControlAnalyzer(Control.Report, number))
+                    : Enumerable.Range(0, number).Select(_ => (DiagnosticAnalyzer)new ControlAnalyzer(chosen.Control)).ToImmutableArray();
             }
             else
             {
@@ -359,76 +349,67 @@ namespace GradLint.Benchmarks
         /// difference to the row above.
         /// </summary>
         [Benchmark(Description = "compile + a no-op analyzer (control)")]
-        public int CompileWithNoOpAnalyzer() => Analyze(ImmutableArray.Create<DiagnosticAnalyzer>(new NoOpAnalyzer())).Length;
+        public int CompileWithNoOpAnalyzer() => Analyze(ImmutableArray.Create<DiagnosticAnalyzer>(new ControlAnalyzer(Control.SyntaxNoOp))).Length;
 
 #pragma warning disable RS1036, RS1038, RS1041, RS2008 // a benchmark control, not a shipped analyzer
-        [DiagnosticAnalyzer(LanguageNames.CSharp)]
-        private sealed class NoOpAnalyzer : DiagnosticAnalyzer
+        /// <summary>What a control analyzer does with every invocation it is shown.</summary>
+        private enum Control
         {
-            private static readonly DiagnosticDescriptor Never = new DiagnosticDescriptor("NOOP0001", "never", "never", "none", DiagnosticSeverity.Warning, true);
+            /// <summary>Nothing: a syntax action (the driver's dispatch alone).</summary>
+            SyntaxNoOp,
 
-            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
+            /// <summary>Nothing with it, but delivered as an operation (<c>RegisterOperationAction</c>).</summary>
+            OperationNoOp,
 
-            public override void Initialize(AnalysisContext context)
-            {
-                context.EnableConcurrentExecution();
-                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-                context.RegisterSyntaxNodeAction(_ => { }, Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
-            }
+            /// <summary>Asks the semantic model for its operation from a syntax action, as GradLint's rules do.</summary>
+            GetOperation,
+
+            /// <summary>Binds nothing; reports a warning on every K-th invocation (by position).</summary>
+            Report,
         }
+
         [DiagnosticAnalyzer(LanguageNames.CSharp)]
-        private sealed class ReportingAnalyzer : DiagnosticAnalyzer
+        private sealed class ControlAnalyzer : DiagnosticAnalyzer
         {
-            private static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor("NOOP0004", "reported", "reported", "none", DiagnosticSeverity.Warning, true);
+            private static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor("NOOP0001", "control", "control", "none", DiagnosticSeverity.Warning, true);
+            private readonly Control control;
             private readonly int every;
 
-            public ReportingAnalyzer(int every) => this.every = every;
+            public ControlAnalyzer(Control control, int every = 1)
+            {
+                this.control = control;
+                this.every = every;
+            }
 
             public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
             public override void Initialize(AnalysisContext context)
             {
                 context.EnableConcurrentExecution();
-                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
-                context.RegisterSyntaxNodeAction(
-                    c =>
-                    {
-                        if (c.Node.SpanStart % every == 0)
-                        {
-                            c.ReportDiagnostic(Diagnostic.Create(Rule, c.Node.GetLocation()));
-                        }
-                    },
-                    Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
-            }
-        }
-
-        [DiagnosticAnalyzer(LanguageNames.CSharp)]
-        private sealed class NoOpGetOperationAnalyzer : DiagnosticAnalyzer
-        {
-            private static readonly DiagnosticDescriptor Never = new DiagnosticDescriptor("NOOP0003", "never", "never", "none", DiagnosticSeverity.Warning, true);
-
-            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
-
-            public override void Initialize(AnalysisContext context)
-            {
-                context.EnableConcurrentExecution();
-                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-                context.RegisterSyntaxNodeAction(c => GC.KeepAlive(c.SemanticModel.GetOperation(c.Node, c.CancellationToken)), Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
-            }
-        }
-
-        [DiagnosticAnalyzer(LanguageNames.CSharp)]
-        private sealed class NoOpOperationAnalyzer : DiagnosticAnalyzer
-        {
-            private static readonly DiagnosticDescriptor Never = new DiagnosticDescriptor("NOOP0002", "never", "never", "none", DiagnosticSeverity.Warning, true);
-
-            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
-
-            public override void Initialize(AnalysisContext context)
-            {
-                context.EnableConcurrentExecution();
-                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-                context.RegisterOperationAction(_ => { }, OperationKind.Invocation);
+                context.ConfigureGeneratedCodeAnalysis(control == Control.Report ? GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics : GeneratedCodeAnalysisFlags.None);
+                switch (control)
+                {
+                    case Control.OperationNoOp:
+                        context.RegisterOperationAction(_ => { }, OperationKind.Invocation);
+                        break;
+                    case Control.GetOperation:
+                        context.RegisterSyntaxNodeAction(c => GC.KeepAlive(c.SemanticModel.GetOperation(c.Node, c.CancellationToken)), Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+                        break;
+                    case Control.Report:
+                        context.RegisterSyntaxNodeAction(
+                            c =>
+                            {
+                                if (c.Node.SpanStart % every == 0)
+                                {
+                                    c.ReportDiagnostic(Diagnostic.Create(Rule, c.Node.GetLocation()));
+                                }
+                            },
+                            Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+                        break;
+                    default:
+                        context.RegisterSyntaxNodeAction(_ => { }, Microsoft.CodeAnalysis.CSharp.SyntaxKind.InvocationExpression);
+                        break;
+                }
             }
         }
 #pragma warning restore RS1036, RS1038, RS1041, RS2008
