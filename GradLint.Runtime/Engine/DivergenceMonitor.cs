@@ -86,7 +86,10 @@ namespace GradLint.Engine
         /// <summary>Norms are near their level and the loss near its best: the weights may be kept as known-good.</summary>
         public bool Healthy =>
             (double.IsNaN(LevelNorm) || recentNorms.Count == 0 || recentNorms.Median <= HealthyRatio * LevelNorm)
-            && (trend.Count < TrendLosses || trend.Median <= HealthyLossRatio * bestTrend);
+            && (trend.Count < TrendLosses || LossNearBest);
+
+        /// <summary>The loss level is known and within <see cref="HealthyLossRatio"/> of its best.</summary>
+        private bool LossNearBest => trend.Count == TrendLosses && trend.Median <= HealthyLossRatio * bestTrend;
 
         /// <summary>
         /// The last <see cref="RecentNorms"/> raw norms, when the loss vouches for them: its level (the median of the
@@ -94,7 +97,7 @@ namespace GradLint.Engine
         /// a loss, before there are enough of either, or when the loss is not healthy.
         /// </summary>
         public VouchedNorms? VouchedRecentNorms =>
-            recentNorms.Count == RecentNorms && trend.Count == TrendLosses && trend.Median <= HealthyLossRatio * bestTrend
+            recentNorms.Count == RecentNorms && LossNearBest
                 ? new VouchedNorms(recentNorms.Min, recentNorms.Median)
                 : null;
 

@@ -86,6 +86,17 @@ namespace GradLint.Stability
                 stepper.zero_grad();
                 var loss = task.Loss(model, input, target);
                 loss.backward();
+                if (step == protection.NudgeStep)   // the noise control: gradients 0.1% smaller, once
+                {
+                    using (no_grad())
+                    {
+                        foreach (var parameter in model.parameters())
+                        {
+                            parameter.grad?.mul_(Protection.NudgeFactor);
+                        }
+                    }
+                }
+
                 try
                 {
                     if (protection.ClipMaxNorm is double maxNorm)
@@ -100,17 +111,6 @@ namespace GradLint.Stability
                     }
                     else
                     {
-                        if (step == protection.NudgeStep)
-                        {
-                            using (no_grad())
-                            {
-                                foreach (var parameter in model.parameters())
-                                {
-                                    parameter.grad?.mul_(Protection.NudgeFactor);
-                                }
-                            }
-                        }
-
                         stepper.step();
                     }
 
