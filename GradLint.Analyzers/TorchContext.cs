@@ -64,17 +64,30 @@ namespace GradLint.Analyzers
         public INamedTypeSymbol? Functional { get; }
 
         /// <summary>
-        /// The names a call that does per-step tensor work (<see cref="Model.TensorWork.Classify"/>) can have:
+        /// True for the names a call that does per-step tensor work (<see cref="Model.TensorWork.Classify"/>) can have:
         /// <c>forward</c>, <c>call</c>, <c>backward</c>, <c>step</c> and the tensor-returning functions of
         /// <c>torch.nn.functional</c> — read from the symbols once, so that a loop whose body invokes none of them is
         /// never bound by the rules that look for that work.
         /// </summary>
-        public ImmutableHashSet<string> TensorWorkNames => tensorWorkNames ??= ImmutableHashSet.CreateRange(
-            new[] { "forward", "call", "backward", "step" }.Concat(
-                Functional?.GetMembers().OfType<IMethodSymbol>().Where(m => m.IsStatic && IsTensor(m.ReturnType)).Select(m => m.Name)
-                ?? Enumerable.Empty<string>()));
+        /// <remarks>
+        /// One delegate over a plain hash set, both made with the context (read-only after that, so safe on every
+        /// thread): it runs on every loop, and an ImmutableHashSet's lookup walks a tree.
+        /// </remarks>
+        public System.Func<string, bool> IsTensorWorkName { get; private set; } = static _ => false;
 
-        private ImmutableHashSet<string>? tensorWorkNames;
+        private static System.Func<string, bool> TensorWorkNamePredicate(INamedTypeSymbol? functional, INamedTypeSymbol tensor)
+        {
+            var names = new System.Collections.Generic.HashSet<string>(new[] { "forward", "call", "backward", "step" }, System.StringComparer.Ordinal);
+            foreach (var member in functional?.GetMembers() ?? ImmutableArray<ISymbol>.Empty)
+            {
+                if (member is IMethodSymbol { IsStatic: true } method && InheritsFrom(method.ReturnType, tensor))
+                {
+                    names.Add(method.Name);
+                }
+            }
+
+            return names.Contains;
+        }
 
         /// <summary><c>torch.special</c>.</summary>
         public INamedTypeSymbol? Special { get; }
@@ -129,80 +142,37 @@ namespace GradLint.Analyzers
             new ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>>();
         private readonly ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, int>> helperDepths =
             new ConditionalWeakTable<AnalyzerOptions, ConcurrentDictionary<SyntaxTree, int>>();
-        private readonly ConditionalWeakTable<IOperation, TrainingStep> steps = new ConditionalWeakTable<IOperation, TrainingStep>();
-        // Syntax-keyed caches are plain dictionaries: the trees live as long as the compilation anyway, and a
-        // ConditionalWeakTable's locked add measured as a cost of its own when every method adds an entry.
-        private readonly ConcurrentDictionary<SyntaxNode, InvokedNameSet> invokedNames = new ConcurrentDictionary<SyntaxNode, InvokedNameSet>();
+        // Lazy: GL1001–GL1004 ask for the same function's step at once from different threads, and a table's factory
+        // may run once per thread that races for a key.
+        private readonly ConditionalWeakTable<IOperation, System.Lazy<TrainingStep>> steps = new ConditionalWeakTable<IOperation, System.Lazy<TrainingStep>>();
+        // Keyed by tree, which lives as long as the compilation anyway (a ConditionalWeakTable's locked add measured
+        // as a cost of its own); one lazily built index per file, read without locks after that.
+        private readonly ConcurrentDictionary<SyntaxTree, System.Lazy<SyntaxIndex>> indexes = new ConcurrentDictionary<SyntaxTree, System.Lazy<SyntaxIndex>>();
 
-        private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> declaredMethods = new ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>>();
-
-        private readonly ConcurrentDictionary<(SyntaxTree Tree, string Word), int[]> mentions = new ConcurrentDictionary<(SyntaxTree Tree, string Word), int[]>();
-
-        /// <summary>
-        /// True when <paramref name="word"/> occurs in the text of <paramref name="node"/> — a prefilter far cheaper
-        /// than a syntax walk (the positions of the word are found once per file), for filters that run on every
-        /// method: false means the node cannot call a method of that name.
-        /// </summary>
-        public bool TextMentions(SyntaxNode node, string word)
-        {
-            if (!mentions.TryGetValue((node.SyntaxTree, word), out var positions))
-            {
-                positions = mentions.GetOrAdd((node.SyntaxTree, word), Positions(node.SyntaxTree.GetText().ToString(), word));
-            }
-
-            var span = node.Span;
-            var index = System.Array.BinarySearch(positions, span.Start);
-            index = index < 0 ? ~index : index;
-            return index < positions.Length && positions[index] + word.Length <= span.End;
-        }
-
-        private static int[] Positions(string text, string word)
-        {
-            var positions = new System.Collections.Generic.List<int>();
-            for (var i = text.IndexOf(word, System.StringComparison.Ordinal); i >= 0; i = text.IndexOf(word, i + word.Length, System.StringComparison.Ordinal))
-            {
-                positions.Add(i);
-            }
-
-            return positions.ToArray();
-        }
+        private SyntaxIndex IndexOf(SyntaxTree tree) =>
+            (indexes.TryGetValue(tree, out var index) ? index : indexes.GetOrAdd(tree, static t => new System.Lazy<SyntaxIndex>(() => SyntaxIndex.Of(t)))).Value;
 
         /// <summary>
-        /// True when <paramref name="call"/>'s file declares a method named <paramref name="name"/>, or a function
-        /// enclosing the call declares a local function of that name — the helpers the value analyses follow into.
-        /// The methods' names are read once per file from its type declarations (never their bodies); local functions,
-        /// visible only inside their enclosing function, are looked for there, and only when no method matched.
+        /// True when <paramref name="at"/>'s file declares a method named <paramref name="name"/>, or (unless
+        /// <paramref name="orLocalFunction"/> is false) a function enclosing <paramref name="at"/> declares a local
+        /// function of that name — the helpers the value analyses follow into.
         /// </summary>
-        public bool DeclaresMethod(SyntaxNode call, string name)
+        public bool DeclaresMethod(SyntaxNode at, string name, bool orLocalFunction = true)
         {
-            var tree = call.SyntaxTree;
-            if (!declaredMethods.TryGetValue(tree, out var names))
-            {
-                names = declaredMethods.GetOrAdd(tree, DeclaredMethodNames(tree));
-            }
-
-            if (names.Contains(name))
+            var index = IndexOf(at.SyntaxTree);
+            if (index.DeclaresMethod(name))
             {
                 return true;
             }
 
-            var member = call.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>(m => m is not Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax)
-                ?? (SyntaxNode?)call.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax>();
-            return member is not null && member.DescendantNodes().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
-        }
-
-        private static ImmutableHashSet<string> DeclaredMethodNames(SyntaxTree tree)
-        {
-            var names = ImmutableHashSet.CreateBuilder<string>();
-            foreach (var node in tree.GetRoot().DescendantNodes(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax))
+            if (!orLocalFunction)
             {
-                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method)
-                {
-                    names.Add(method.Identifier.ValueText);
-                }
+                return false;
             }
 
-            return names.ToImmutable();
+            var member = at.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>(m => m is not Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax)
+                ?? (SyntaxNode?)at.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax>();
+            return member is not null && index.DeclaresLocalFunction(name, member.Span);
         }
 
         /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>
@@ -222,15 +192,14 @@ namespace GradLint.Analyzers
 
         /// <summary>The training step of the function <paramref name="operation"/> belongs to, built once and shared by GL1001–GL1004.</summary>
         public TrainingStep StepOf(IOperation operation, TrainingContext training) =>
-            steps.GetValue(TrainingStep.RootOf(operation, this), root => TrainingStep.Build(root, training));
+            steps.GetValue(TrainingStep.RootOf(operation, this), root => new System.Lazy<TrainingStep>(() => TrainingStep.Build(root, training))).Value;
 
         /// <summary>
         /// The simple names of the methods invoked anywhere inside <paramref name="node"/> (lambdas and local functions
-        /// included), from syntax: read once per declaration for every rule that asks whether a helper or a method
-        /// may call backward, zero_grad or a clipping method before binding it.
+        /// included), from syntax: what every rule asks before it binds a helper, a method or a loop to see whether it
+        /// may call backward, zero_grad, a clipping method or tensor work.
         /// </summary>
-        public InvokedNameSet InvokedNames(SyntaxNode node) =>
-            invokedNames.TryGetValue(node, out var names) ? names : invokedNames.GetOrAdd(node, InvokedNameSet.Of(node));
+        public InvokedNameSet InvokedNames(SyntaxNode node) => IndexOf(node.SyntaxTree).InvokedNames(node);
 
         /// <summary>True when <paramref name="type"/> is <paramref name="module"/> (a TorchSharp module class, which is sealed).</summary>
         public static bool Is(ITypeSymbol? type, INamedTypeSymbol? module) =>
@@ -276,6 +245,7 @@ namespace GradLint.Analyzers
                 compilation.GetTypeByMetadataName("TorchSharp.torch+special"),
                 compilation.GetTypeByMetadataName("TorchSharp.torch+linalg"),
                 compilation.GetTypeByMetadataName("GradLint.GuardedOptimizer"));
+            symbols.IsTensorWorkName = TensorWorkNamePredicate(symbols.Functional, tensor);
             symbols.LRScheduler = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+lr_scheduler+LRScheduler");
             symbols.BceLossModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
             symbols.SigmoidModule = compilation.GetTypeByMetadataName("TorchSharp.Modules.Sigmoid");

@@ -10,25 +10,31 @@ using Microsoft.CodeAnalysis.Operations;
 namespace GradLint.Analyzers.Model
 {
     /// <summary>An invocation a rule asked about, with what the rule needs to report on it.</summary>
+    /// <remarks>
+    /// Holds the syntax action's context by value and reports through it: a delegate to the context's own
+    /// <c>ReportDiagnostic</c> would box that large struct for every candidate call, which showed in the profile
+    /// (benchmarks/README.md, analyzer cost).
+    /// </remarks>
     internal readonly struct InvocationContext
     {
-        private readonly Action<Diagnostic> report;
+        private readonly SyntaxNodeAnalysisContext source;
 
-        public InvocationContext(IInvocationOperation invocation, AnalyzerOptions options, Action<Diagnostic> report, CancellationToken cancellationToken)
+        public InvocationContext(IInvocationOperation invocation, in SyntaxNodeAnalysisContext source)
         {
             Invocation = invocation;
-            Options = options;
-            this.report = report;
-            CancellationToken = cancellationToken;
+            this.source = source;
         }
 
         public IInvocationOperation Invocation { get; }
 
-        public AnalyzerOptions Options { get; }
+        public AnalyzerOptions Options => source.Options;
 
-        public CancellationToken CancellationToken { get; }
+        public CancellationToken CancellationToken => source.CancellationToken;
 
-        public void ReportDiagnostic(Diagnostic diagnostic) => report(diagnostic);
+        /// <summary>The same call as an <see cref="OperationContext"/>, for analyses shared with operation-based rules.</summary>
+        public OperationContext AsOperationContext() => new OperationContext(Invocation, source);
+
+        public void ReportDiagnostic(Diagnostic diagnostic) => source.ReportDiagnostic(diagnostic);
     }
 
     /// <summary>
@@ -60,7 +66,7 @@ namespace GradLint.Analyzers.Model
 
                     if (context.SemanticModel.GetOperation(call, context.CancellationToken) is IInvocationOperation invocation)
                     {
-                        analyze(new InvocationContext(invocation, context.Options, context.ReportDiagnostic, context.CancellationToken));
+                        analyze(new InvocationContext(invocation, context));
                     }
                 },
                 SyntaxKind.InvocationExpression);

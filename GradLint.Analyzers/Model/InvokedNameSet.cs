@@ -1,43 +1,31 @@
 using System;
-using System.Collections.Generic;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace GradLint.Analyzers.Model
 {
     /// <summary>
     /// The simple names of the methods a piece of syntax invokes (<c>opt.step()</c> → <c>step</c>), lambdas and local
-    /// functions included — the cheap, binding-free test the rules run before they bind a helper. Built once per
-    /// declaration by <see cref="TorchContext.InvokedNames"/>; read-only after that, so safe to share across threads.
+    /// functions included — the cheap, binding-free test the rules run before they bind a helper. A view of a range of
+    /// its file's <see cref="SyntaxIndex"/> (read through <see cref="TorchContext.InvokedNames"/>): nothing is copied,
+    /// and a name may occur more than once.
     /// </summary>
-    internal sealed class InvokedNameSet
+    internal readonly struct InvokedNameSet
     {
-        // A method calls a few dozen distinct names: a list searched in order costs less to build than a hash set.
-        private readonly List<string> names;
+        private readonly string[] names;
+        private readonly int start;
+        private readonly int end;
 
-        private InvokedNameSet(List<string> names) => this.names = names;
-
-        public static InvokedNameSet Of(SyntaxNode node)
+        public InvokedNameSet(string[] names, int start, int end)
         {
-            var names = new List<string>(16);
-            foreach (var descendant in node.DescendantNodes())
-            {
-                if (descendant is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name && !Contains(names, name))
-                {
-                    names.Add(name);
-                }
-            }
-
-            return new InvokedNameSet(names);
+            this.names = names;
+            this.start = start;
+            this.end = end;
         }
 
-        public bool Contains(string name) => Contains(names, name);
-
-        public bool Any(Func<string, bool> predicate)
+        public bool Contains(string name)
         {
-            foreach (var name in names)
+            for (var i = start; i < end; i++)
             {
-                if (predicate(name))
+                if (string.Equals(names[i], name, StringComparison.Ordinal))
                 {
                     return true;
                 }
@@ -46,11 +34,11 @@ namespace GradLint.Analyzers.Model
             return false;
         }
 
-        private static bool Contains(List<string> names, string name)
+        public bool Any(Func<string, bool> predicate)
         {
-            foreach (var candidate in names)
+            for (var i = start; i < end; i++)
             {
-                if (string.Equals(candidate, name, StringComparison.Ordinal))
+                if (predicate(names[i]))
                 {
                     return true;
                 }

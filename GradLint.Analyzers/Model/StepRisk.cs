@@ -41,6 +41,8 @@ namespace GradLint.Analyzers.Model
 
         private static readonly string[] RewardWords = { "reward", "return", "advantage", "tdtarget", "td_target", "qvalue", "q_value", "qtarget", "q_target", "bellman" };
 
+        private static readonly int ShortestRewardWord = RewardWords.Min(w => w.Length);
+
         public static bool IsLowRisk(IInvocationOperation step, TrainingStep training, TorchContext torch)
         {
             var root = OperationHelpers.Root(step);
@@ -66,6 +68,12 @@ namespace GradLint.Analyzers.Model
                     case IdentifierNameSyntax identifier when NamesAReward(identifier.Identifier.ValueText):
                         return false;
                 }
+            }
+
+            // Exposed by the function's own code: the module types below cannot make it low-risk.
+            if (names.Overlaps(RegressionLosses) || names.Overlaps(SequenceLayers))
+            {
+                return false;
             }
 
             // The module types the function calls (its model, its loss modules): their own code and fields, each read once.
@@ -97,6 +105,11 @@ namespace GradLint.Analyzers.Model
 
         private static bool NamesAReward(string identifier)
         {
+            if (identifier.Length < ShortestRewardWord)
+            {
+                return false;   // most identifiers (x, y, opt, loss, model): no case-insensitive search at all
+            }
+
             foreach (var word in RewardWords)
             {
                 if (identifier.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)

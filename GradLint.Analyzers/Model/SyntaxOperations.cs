@@ -13,20 +13,20 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal readonly struct OperationContext
     {
-        public OperationContext(IOperation operation, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        // The syntax action's context by value, not a delegate to its ReportDiagnostic (which boxes it; see InvocationContext).
+        private readonly SyntaxNodeAnalysisContext source;
+
+        public OperationContext(IOperation operation, in SyntaxNodeAnalysisContext source)
         {
             Operation = operation;
-            Report = report;
-            CancellationToken = cancellationToken;
+            this.source = source;
         }
 
         public IOperation Operation { get; }
 
-        public Action<Diagnostic> Report { get; }
+        public System.Threading.CancellationToken CancellationToken => source.CancellationToken;
 
-        public System.Threading.CancellationToken CancellationToken { get; }
-
-        public void ReportDiagnostic(Diagnostic diagnostic) => Report(diagnostic);
+        public void ReportDiagnostic(Diagnostic diagnostic) => source.ReportDiagnostic(diagnostic);
 
         /// <summary>Calls <paramref name="analyze"/> with the operation of every node of <paramref name="kinds"/> that has one.</summary>
         public static void Register(CompilationStartAnalysisContext start, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
@@ -39,7 +39,7 @@ namespace GradLint.Analyzers.Model
                 {
                     if (candidate(context.Node) && context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is { } operation)
                     {
-                        analyze(new OperationContext(operation, context.ReportDiagnostic, context.CancellationToken));
+                        analyze(new OperationContext(operation, context));
                     }
                 },
                 kinds);

@@ -20,8 +20,9 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public static bool MayBeCall(ExpressionSyntax? operand, Func<string, bool> isName, TorchContext torch) => operand switch
         {
+            // A local function is called by its simple name: `x.f()` or `this.f()` can only be a method.
             InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call) is { } name
-                && (isName(name) || torch.DeclaresMethod(call, name)),
+                && (isName(name) || torch.DeclaresMethod(call, name, orLocalFunction: call.Expression is SimpleNameSyntax)),
             IdentifierNameSyntax => true,
             MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } => true,
             ParenthesizedExpressionSyntax parenthesized => MayBeCall(parenthesized.Expression, isName, torch),

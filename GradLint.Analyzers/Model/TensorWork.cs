@@ -116,13 +116,13 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>
-        /// A loop whose body invokes a method named like tensor work (<see cref="TorchContext.TensorWorkNames"/>): the
+        /// A loop whose body invokes a method named like tensor work (<see cref="TorchContext.IsTensorWorkName"/>): the
         /// others have none for the GL3xxx loop rules to find, so they are never bound (a loop that only iterates
         /// batches, <c>narrow</c>s or <c>Math.Min</c>s costs nothing). A syntax superset of <see cref="Classify"/>.
         /// The body's invoked names are read once for GL3001 and GL3003 alike (<see cref="TorchContext.InvokedNames"/>).
         /// </summary>
         public static bool BodyMayDoTensorWork(SyntaxNode loop, TorchContext torch) =>
-            SyntaxScopes.LoopBody(loop) is { } body && torch.InvokedNames(body).Any(torch.TensorWorkNames.Contains);
+            SyntaxScopes.LoopBody(loop) is { } body && torch.InvokedNames(body).Any(torch.IsTensorWorkName);
 
         /// <summary>True when <paramref name="operation"/> sits in a member of a module type (its forward or a helper of it), where the caller's scope owns the tensors.</summary>
         public static bool IsInsideModule(IOperation operation, TorchContext torch) =>

@@ -71,7 +71,12 @@ namespace GradLint.Analyzers.Rules
             var model = backward.SemanticModel!;
             SyntaxNode? last = null;
             var position = backward.Syntax.SpanStart;
-            foreach (var node in body.DescendantNodes(n => n.SpanStart < position))   // what starts after the call is not visited
+            // Nothing that ends before the local's declaration can assign it: the walk starts there when the declaration
+            // is in this function (usually the statement before the call), and never visits what starts after the call.
+            var start = local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is VariableDeclaratorSyntax declared && body.Span.Contains(declared.Span)
+                ? declared.SpanStart
+                : body.SpanStart;
+            foreach (var node in body.DescendantNodes(n => n.SpanStart < position && n.Span.End > start))
             {
                 if (node.SpanStart >= position)
                 {

@@ -50,7 +50,7 @@ namespace GradLint.Analyzers.Rules
             CandidateInvocations.Register(
                 start,
                 (name, _, _) => TensorWork.CollectionAdds.Contains(name),
-                call => AnalyzeAdd(call.Invocation, new OperationContext(call.Invocation, call.ReportDiagnostic, call.CancellationToken), torch));
+                call => AnalyzeAdd(call.Invocation, call.AsOperationContext(), torch));
         }
 
 

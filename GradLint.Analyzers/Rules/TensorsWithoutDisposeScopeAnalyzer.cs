@@ -40,7 +40,7 @@ namespace GradLint.Analyzers.Rules
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
             OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
-            OperationContext.Register(start, function => torch.TextMentions(function, "backward") && torch.InvokedNames(function).Contains("backward"), context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
+            OperationContext.Register(start, function => torch.InvokedNames(function).Contains("backward"), context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
         }
 
         private static void AnalyzeLoop(OperationContext context, TorchContext torch)

@@ -61,27 +61,72 @@ namespace GradLint.Tests.Analysis
             }
 
             Assert.False(names.Contains("zero_grad"));
-            Assert.Same(names, torch.InvokedNames(method));
+
+            // A region inside the method: the loop's calls (nested ones sharing its start included), none of the method's others.
+            var loop = method.DescendantNodes().OfType<ForEachStatementSyntax>().Single();
+            var loopNames = torch.InvokedNames(loop.Statement);
+            Assert.True(loopNames.Contains("clamp_"));
+            Assert.False(loopNames.Contains("parameters"));   // in the loop's header, not its body
+            Assert.False(loopNames.Contains("backward"));
+            Assert.True(torch.InvokedNames(loop).Contains("parameters"));
         }
 
         [Fact]
-        public void Text_mentions_find_a_word_inside_a_node_only()
+        public void Invoked_names_of_a_member_stop_at_its_span_and_name_calls_not_text()
         {
             var compilation = Compile.Create(false, """
                 using static TorchSharp.torch;
                 class Trainer
                 {
                     void Learn(Tensor loss) { loss.backward(); }
-                    void Evaluate(Tensor x) { var y = x * 2; }
+                    void Evaluate(Tensor x) { var y = x.mul(2).sum(); }
                     void Comment() { /* a backward pass happens elsewhere */ }
+                    void Last(Tensor loss) => loss.backward();
                 }
                 """);
             var methods = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().ToDictionary(m => m.Identifier.ValueText);
             var torch = TorchContext.For(compilation)!;
-            Assert.True(torch.TextMentions(methods["Learn"], "backward"));
-            Assert.False(torch.TextMentions(methods["Evaluate"], "backward"));   // though the next method mentions it
-            Assert.True(torch.TextMentions(methods["Comment"], "backward"));   // text, not syntax: a prefilter may say yes, never a wrong no
-            Assert.True(torch.TextMentions(compilation.SyntaxTrees.Single().GetRoot(), "backward"));
+            Assert.True(torch.InvokedNames(methods["Learn"]).Contains("backward"));
+            Assert.False(torch.InvokedNames(methods["Evaluate"]).Contains("backward"));   // though the methods around it call it
+            Assert.True(torch.InvokedNames(methods["Evaluate"]).Contains("mul"));   // x.mul(2).sum(): both calls start at x
+            Assert.True(torch.InvokedNames(methods["Evaluate"]).Contains("sum"));
+            Assert.False(torch.InvokedNames(methods["Comment"]).Contains("backward"));   // a comment is not a call
+            Assert.True(torch.InvokedNames(methods["Last"]).Contains("backward"));
+            Assert.True(torch.InvokedNames(compilation.SyntaxTrees.Single().GetRoot()).Contains("backward"));
+        }
+
+        [Fact]
+        public void A_call_may_be_a_helper_when_the_file_declares_the_method_or_the_member_a_local_function_called_by_its_simple_name()
+        {
+            var compilation = Compile.Create(
+                false,
+                """
+                using static TorchSharp.torch;
+                class Losses
+                {
+                    Tensor Helper(Tensor x) => x.sum();
+                    Tensor Uses(Tensor x)
+                    {
+                        Tensor Local(Tensor t) => t.sum();
+                        return x / Helper(x) / this.Helper(x) / Local(x) / x.Local() / Elsewhere(x);
+                    }
+                    Tensor Other(Tensor x)
+                    {
+                        Tensor Elsewhere(Tensor t) => t.sum();
+                        return Elsewhere(x);
+                    }
+                }
+                """,
+                "using static TorchSharp.torch; static class TensorExtensions { public static Tensor Local(this Tensor x) => x; }");
+            var calls = compilation.SyntaxTrees.First().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "Uses")
+                .DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.Parent is not ArrowExpressionClauseSyntax).ToDictionary(c => c.Expression.ToString());
+            var torch = TorchContext.For(compilation)!;
+            bool MayBeHelper(string call) => SyntaxValues.MayBeCall(calls[call], static _ => false, torch);
+            Assert.True(MayBeHelper("Helper"));
+            Assert.True(MayBeHelper("this.Helper"));
+            Assert.True(MayBeHelper("Local"));   // a local function of this member
+            Assert.False(MayBeHelper("x.Local"));   // a member access cannot call a local function (this one is another file's extension)
+            Assert.False(MayBeHelper("Elsewhere"));   // another member's local function
         }
     }
 }
