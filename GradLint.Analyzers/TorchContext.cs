@@ -172,7 +172,7 @@ namespace GradLint.Analyzers
 
             var member = at.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>(m => m is not Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax)
                 ?? (SyntaxNode?)at.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax>();
-            return member is not null && index.DeclaresLocalFunction(name, member.Span);
+            return member is not null && index.DeclaresLocalFunction(name, member);
         }
 
         /// <summary><c>gradlint.clipping_helper_depth</c> for <paramref name="tree"/>, read once per tree.</summary>

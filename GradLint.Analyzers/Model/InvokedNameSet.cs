@@ -4,8 +4,9 @@ namespace GradLint.Analyzers.Model
 {
     /// <summary>
     /// The simple names of the methods a piece of syntax invokes (<c>opt.step()</c> → <c>step</c>), lambdas and local
-    /// functions included — the cheap, binding-free test the rules run before they bind a helper. A view of a range of
-    /// its file's <see cref="SyntaxIndex"/> (read through <see cref="TorchContext.InvokedNames"/>): nothing is copied,
+    /// functions included — the cheap, binding-free test the rules run before they bind a helper. Either a view of a
+    /// range of its file's <see cref="SyntaxIndex"/> (<see cref="TorchContext.InvokedNames"/>: a superset, for gates) or
+    /// the calls its syntax shows (<see cref="Exact"/>, for the few decisions taken by name alone); nothing is copied,
     /// and a name may occur more than once.
     /// </summary>
     internal readonly struct InvokedNameSet
@@ -20,6 +21,25 @@ namespace GradLint.Analyzers.Model
             this.start = start;
             this.end = end;
         }
+
+        /// <summary>The invoked names of exactly the calls inside <paramref name="node"/> (a syntax walk, not cached).</summary>
+        public static InvokedNameSet Exact(Microsoft.CodeAnalysis.SyntaxNode node)
+        {
+            var found = new System.Collections.Generic.List<string>();
+            foreach (var descendant in node.DescendantNodes())
+            {
+                if (descendant is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name)
+                {
+                    found.Add(name);
+                }
+            }
+
+            return new InvokedNameSet(found.ToArray(), 0, found.Count);
+        }
+
+        public int Count => end - start;
+
+        public string this[int index] => names[start + index];
 
         public bool Contains(string name)
         {

@@ -334,9 +334,17 @@ namespace GradLint.Analyzers.Model
 
         private static bool UsesOnlyReadOnHost(ILocalSymbol local, IOperation anywhere, TorchContext torch, int depth)
         {
-            var uses = OperationHelpers.Root(anywhere).DescendantsAndSelf().OfType<ILocalReferenceOperation>().Where(r => !r.IsDeclaration && SymbolEqualityComparer.Default.Equals(r.Local, local)
-                && !(r.Parent is IAssignmentOperation assignment && assignment.Target == r)).ToList();
-            return uses.All(use => OnlyReadOnHost(use, torch, depth + 1));
+            foreach (var operation in OperationHelpers.Root(anywhere).DescendantsAndSelf())
+            {
+                if (operation is ILocalReferenceOperation { IsDeclaration: false } use && SymbolEqualityComparer.Default.Equals(use.Local, local)
+                    && !(use.Parent is IAssignmentOperation assignment && assignment.Target == use)
+                    && !OnlyReadOnHost(use, torch, depth + 1))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 }

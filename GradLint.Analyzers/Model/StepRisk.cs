@@ -60,10 +60,10 @@ namespace GradLint.Analyzers.Model
                 switch (node)
                 {
                     case InvocationExpressionSyntax call when CandidateInvocations.InvokedName(call) is { } name:
-                        names.Add(name);
+                        Note(names, name);
                         break;
                     case ObjectCreationExpressionSyntax creation:
-                        names.Add(CandidateInvocations.CreatedTypeName(creation));
+                        Note(names, CandidateInvocations.CreatedTypeName(creation));
                         break;
                     case IdentifierNameSyntax identifier when NamesAReward(identifier.Identifier.ValueText):
                         return false;
@@ -82,18 +82,18 @@ namespace GradLint.Analyzers.Model
             {
                 if (operation is IInvocationOperation { TargetMethod.Name: "forward" or "call", Instance: { Type: { } type } } && moduleTypes.Add(type) && torch.IsModule(type))
                 {
-                    names.Add(type.Name);
+                    Note(names, type.Name);
                     foreach (var reference in type.DeclaringSyntaxReferences)
                     {
                         foreach (var node in reference.GetSyntax().DescendantNodes())
                         {
                             if (node is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name)
                             {
-                                names.Add(name);
+                                Note(names, name);
                             }
                             else if (node is ObjectCreationExpressionSyntax creation)
                             {
-                                names.Add(CandidateInvocations.CreatedTypeName(creation));
+                                Note(names, CandidateInvocations.CreatedTypeName(creation));
                             }
                         }
                     }
@@ -101,6 +101,15 @@ namespace GradLint.Analyzers.Model
             }
 
             return names.Overlaps(ClassificationLosses) && !names.Overlaps(RegressionLosses) && !names.Overlaps(SequenceLayers);
+        }
+
+        // Only the names the decision reads are kept: the set stays a few entries long however much code is read.
+        private static void Note(HashSet<string> names, string name)
+        {
+            if (ClassificationLosses.Contains(name) || RegressionLosses.Contains(name) || SequenceLayers.Contains(name))
+            {
+                names.Add(name);
+            }
         }
 
         private static bool NamesAReward(string identifier)

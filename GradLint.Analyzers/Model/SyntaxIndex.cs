@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
@@ -6,99 +8,206 @@ using Microsoft.CodeAnalysis.Text;
 namespace GradLint.Analyzers.Model
 {
     /// <summary>
-    /// What the rules' cheap, binding-free tests read from one file's syntax, found in one pass and read-only after it
-    /// (shared by every analyzer and thread through <see cref="TorchContext"/>): every named call by position, the methods
-    /// its types declare, and its local functions.
+    /// What the rules' cheap, binding-free gates read from one file, found once and read-only after that (shared by
+    /// every analyzer and thread through <see cref="TorchContext"/>): the names the file may call, by position — from
+    /// a scan of its text, not a walk of its syntax — and the methods its types declare.
     /// </summary>
     /// <remarks>
-    /// Why one index per file rather than a walk per question: the tests run for every loop, training function and
-    /// helper, their regions nest (a loop body inside a method inside a type), and a cache keyed by node took a lock
-    /// for every region added — contended on every core (benchmarks/README.md, analyzer cost). A region's names are
-    /// now a binary search on its span.
+    /// <para>Why text: the gates run for every loop, training function and helper, and a syntax walk of a region costs
+    /// about 100 ns a node (a full walk of the 1,000-file benchmark corpus: ~100 ms with its red nodes built, ~240 ms
+    /// without); a scan of the same text for names followed by <c>(</c> takes ~2 ms (benchmarks/README.md, analyzer
+    /// cost). A cache keyed by region, the design before, also took a lock for every region it added.</para>
+    /// <para>What the scan finds is a superset of the calls: every identifier followed — past white space and comments —
+    /// by <c>(</c> or <c>&lt;</c> (a generic call's type arguments), wherever it stands. So it also names declarations,
+    /// keywords and words in comments or strings; for a gate that can only cost a binding, never a finding. A file whose
+    /// identifiers may be spelled with Unicode escapes or formatting characters (whose value differs from their text) is
+    /// read from its syntax instead.</para>
     /// </remarks>
     internal sealed class SyntaxIndex
     {
-        // Calls in source order (a pre-order walk visits them by increasing start), and the simple name each invokes.
-        private readonly int[] callStarts;
-        private readonly string[] callNames;
+        private readonly int[] namePositions;
+        private readonly string[] names;
         private readonly HashSet<string> methodNames;
-        private readonly List<(string Name, TextSpan Span)> localFunctions;
+        private readonly bool fromText;   // false: read from the syntax's calls, which do not include declarations
 
-        private SyntaxIndex(int[] callStarts, string[] callNames, HashSet<string> methodNames, List<(string Name, TextSpan Span)> localFunctions)
+        private SyntaxIndex(int[] namePositions, string[] names, HashSet<string> methodNames, bool fromText)
         {
-            this.callStarts = callStarts;
-            this.callNames = callNames;
+            this.namePositions = namePositions;
+            this.names = names;
             this.methodNames = methodNames;
-            this.localFunctions = localFunctions;
+            this.fromText = fromText;
         }
 
         public static SyntaxIndex Of(SyntaxTree tree)
         {
-            var starts = new List<int>(256);
-            var names = new List<string>(256);
-            var methods = new HashSet<string>(System.StringComparer.Ordinal);
-            var locals = new List<(string, TextSpan)>();
-            foreach (var node in tree.GetRoot().DescendantNodes())
+            var positions = new List<int>(128);
+            var found = new List<string>(128);
+            var fromText = ScanText(tree.GetText().ToString(), positions, found);
+            if (!fromText)
             {
-                switch (node)
+                positions.Clear();
+                found.Clear();
+                foreach (var call in tree.GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
-                    case InvocationExpressionSyntax call when CandidateInvocations.InvokedName(call) is { } name:
-                        starts.Add(call.SpanStart);
-                        names.Add(name);
-                        break;
-                    case MethodDeclarationSyntax method:
-                        methods.Add(method.Identifier.ValueText);
-                        break;
-                    case LocalFunctionStatementSyntax local:
-                        locals.Add((local.Identifier.ValueText, local.Span));
-                        break;
+                    if (CandidateInvocations.InvokedName(call) is { } name)
+                    {
+                        positions.Add(call.SpanStart);
+                        found.Add(name);
+                    }
                 }
             }
 
-            return new SyntaxIndex(starts.ToArray(), names.ToArray(), methods, locals);
+            return new SyntaxIndex(positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), fromText);
         }
 
-        /// <summary>The names of the calls inside <paramref name="node"/>'s span (lambdas and local functions included).</summary>
+        /// <summary>The names that may be called inside <paramref name="node"/>'s span (a superset; see the remarks).</summary>
         public InvokedNameSet InvokedNames(SyntaxNode node)
         {
             var span = node.Span;
-            var first = System.Array.BinarySearch(callStarts, span.Start);
+            var first = System.Array.BinarySearch(namePositions, span.Start);
             if (first < 0)
             {
                 first = ~first;
             }
             else
             {
-                while (first > 0 && callStarts[first - 1] == span.Start)
+                while (first > 0 && namePositions[first - 1] == span.Start)
                 {
-                    first--;   // nested calls share a start (a.b().c()): take them all
+                    first--;   // the syntax fallback records calls by start, and nested calls share one (a.b().c())
                 }
             }
 
             var end = first;
-            while (end < callStarts.Length && callStarts[end] < span.End)
+            while (end < namePositions.Length && namePositions[end] < span.End)
             {
                 end++;
             }
 
-            return new InvokedNameSet(callNames, first, end);
+            return new InvokedNameSet(names, first, end);
         }
 
         /// <summary>True when a type of this file declares a method named <paramref name="name"/>.</summary>
         public bool DeclaresMethod(string name) => methodNames.Contains(name);
 
-        /// <summary>True when a local function named <paramref name="name"/> is declared inside <paramref name="span"/>.</summary>
-        public bool DeclaresLocalFunction(string name, TextSpan span)
+        /// <summary>True when a local function named <paramref name="name"/> is declared inside <paramref name="member"/>.</summary>
+        public bool DeclaresLocalFunction(string name, SyntaxNode member)
         {
-            foreach (var local in localFunctions)
+            // A declaration is one more occurrence of the name before "(" than the call being asked about: a name seen
+            // once in the member is called, not declared there, and the member's syntax is not walked.
+            var occurrences = fromText ? 0 : 2;
+            var set = InvokedNames(member);
+            for (var i = 0; i < set.Count; i++)
             {
-                if (span.Contains(local.Span) && local.Name == name)
+                if (set[i] == name)
                 {
-                    return true;
+                    occurrences++;
                 }
             }
 
-            return false;
+            return occurrences > 1
+                && member.DescendantNodes().Any(n => n is LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
         }
+
+        // The methods' names are read from type declarations only, never their bodies.
+        private static HashSet<string> DeclaredMethodNames(SyntaxTree tree)
+        {
+            var methods = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+            {
+                if (node is MethodDeclarationSyntax method)
+                {
+                    methods.Add(method.Identifier.ValueText);
+                }
+            }
+
+            return methods;
+        }
+
+        /// <summary>
+        /// Every identifier of <paramref name="text"/> followed, past white space and comments, by <c>(</c> or <c>&lt;</c>,
+        /// with its position; false (and the lists partly filled) when an identifier may be spelled other than its value.
+        /// </summary>
+        private static bool ScanText(string text, List<int> positions, List<string> found)
+        {
+            var length = text.Length;
+            var i = 0;
+            while (i < length)
+            {
+                var c = text[i];
+                if (c == '\\' || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                {
+                    return false;   // \u0061bc or a formatting character: the identifier's value is not its text
+                }
+
+                if (!IsIdentifierPart(c))
+                {
+                    i++;
+                    continue;
+                }
+
+                var start = i;
+                while (i < length && IsIdentifierPart(text[i]))
+                {
+                    i++;
+                }
+
+                if (char.IsDigit(c))
+                {
+                    continue;   // a number (1e-5f), not a name
+                }
+
+                var next = SkipTrivia(text, i);
+                if (next < length && (text[next] == '(' || text[next] == '<'))
+                {
+                    positions.Add(start);
+                    found.Add(text.Substring(start, i - start));
+                }
+            }
+
+            return true;
+        }
+
+        private static int SkipTrivia(string text, int i)
+        {
+            var length = text.Length;
+            while (i < length)
+            {
+                var c = text[i];
+                if (char.IsWhiteSpace(c))
+                {
+                    i++;
+                }
+                else if (c == '/' && i + 1 < length && text[i + 1] == '/')
+                {
+                    i = text.IndexOf('\n', i);
+                    if (i < 0)
+                    {
+                        return length;
+                    }
+                }
+                else if (c == '/' && i + 1 < length && text[i + 1] == '*')
+                {
+                    var close = text.IndexOf("*/", i + 2, System.StringComparison.Ordinal);
+                    if (close < 0)
+                    {
+                        return length;
+                    }
+
+                    i = close + 2;
+                }
+                else
+                {
+                    return i;
+                }
+            }
+
+            return i;
+        }
+
+        private static bool IsIdentifierPart(char c) =>
+            c < 128
+                ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                : char.IsLetterOrDigit(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark
+                    or UnicodeCategory.ConnectorPunctuation or UnicodeCategory.LetterNumber;
     }
 }

@@ -137,18 +137,20 @@ namespace GradLint.Analyzers.Model
                 foreach (var reference in callee.DeclaringSyntaxReferences)
                 {
                     // By name first (cheap, no binding); in this tree, confirm by symbol.
+                    // In another file the name decides, so it is read from the calls exactly; here it only gates the binding.
                     var declaration = reference.GetSyntax();
-                    if (!torch.InvokedNames(declaration).Contains(methodName))
+                    var otherFile = semanticModel is null || declaration.SyntaxTree != semanticModel.SyntaxTree;
+                    if (!(otherFile ? InvokedNameSet.Exact(declaration) : torch.InvokedNames(declaration)).Contains(methodName))
                     {
                         continue;
                     }
 
-                    if (semanticModel is null || declaration.SyntaxTree != semanticModel.SyntaxTree)
+                    if (otherFile)
                     {
                         return true;
                     }
 
-                    var body = semanticModel.GetOperation(declaration);
+                    var body = semanticModel!.GetOperation(declaration);
                     if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => Classify(i, torch) == kind))
                     {
                         return true;

@@ -107,7 +107,7 @@ namespace GradLint.Analyzers.Model
                 var declaration = reference.GetSyntax();
                 if (model is null || declaration.SyntaxTree != model.SyntaxTree)
                 {
-                    if (Torch.InvokedNames(declaration).Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))
+                    if (InvokedNameSet.Exact(declaration).Any(n => IsConfiguredOrTorchClipName(n) || HandClampNames.Contains(n)))   // decided by name: its calls exactly
                     {
                         return true;
                     }

@@ -30,7 +30,15 @@ namespace GradLint.Analyzers.Model
         {
             var events = new List<TrainingEvent>();
             Collect(root, context, events);
-            return new TrainingStep(events.OrderBy(e => e.Position).ToImmutableArray());
+            for (var i = 1; i < events.Count; i++)
+            {
+                if (events[i].Position < events[i - 1].Position)
+                {
+                    return new TrainingStep(events.OrderBy(e => e.Position).ToImmutableArray());   // stable: nested calls keep their order
+                }
+            }
+
+            return new TrainingStep(events.ToImmutableArray());   // collected in order already, the common case
         }
 
         /// <summary>The function <paramref name="operation"/> belongs to.</summary>

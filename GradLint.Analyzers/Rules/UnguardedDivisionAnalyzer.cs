@@ -32,9 +32,10 @@ namespace GradLint.Analyzers.Rules
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
                     if (SyntaxValues.MayBeCall(division.Right, IsReduction, torch)
-                        && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op)
+                        && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op
+                        && Check(op, op.RightOperand, c.Options, torch, c.CancellationToken) is { } diagnostic)
                     {
-                        Check(op, op.RightOperand, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
+                        c.ReportDiagnostic(diagnostic);
                     }
                 },
                 SyntaxKind.DivideExpression);
@@ -45,9 +46,10 @@ namespace GradLint.Analyzers.Rules
                 {
                     var assignment = (AssignmentExpressionSyntax)c.Node;
                     if (SyntaxValues.MayBeCall(assignment.Right, IsReduction, torch)
-                        && c.SemanticModel.GetOperation(assignment, c.CancellationToken) is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op)
+                        && c.SemanticModel.GetOperation(assignment, c.CancellationToken) is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op
+                        && Check(op, op.Value, c.Options, torch, c.CancellationToken) is { } diagnostic)
                     {
-                        Check(op, op.Value, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
+                        c.ReportDiagnostic(diagnostic);
                     }
                 },
                 SyntaxKind.DivideAssignmentExpression);
@@ -58,7 +60,10 @@ namespace GradLint.Analyzers.Rules
                 if (ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))
                 {
                     var divisor = call.Instance is not null ? call.Arguments[0].Value : call.Arguments.Length > 1 ? call.Arguments[1].Value : null;
-                    Check(call, divisor, c.Options, torch, c.ReportDiagnostic, c.CancellationToken);
+                    if (Check(call, divisor, c.Options, torch, c.CancellationToken) is { } diagnostic)
+                    {
+                        c.ReportDiagnostic(diagnostic);
+                    }
                 }
             });
         }
@@ -86,12 +91,14 @@ namespace GradLint.Analyzers.Rules
             }
         }
 
-        private static void Check(IOperation division, IOperation? divisor, AnalyzerOptions options, TorchContext torch, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        // Returns the finding rather than taking a report delegate: a delegate to the syntax context's ReportDiagnostic boxes
+        // the context for every division looked at.
+        private static Diagnostic? Check(IOperation division, IOperation? divisor, AnalyzerOptions options, TorchContext torch, System.Threading.CancellationToken cancellationToken)
         {
             var value = OperationHelpers.Strip(divisor);
             if (value is null || !torch.IsTensor(value.Type))
             {
-                return;
+                return null;
             }
 
             var reduction = NumericCalls.ThroughDefinition(value);   // a local, a private field, a helper of this file
@@ -101,17 +108,17 @@ namespace GradLint.Analyzers.Rules
                 || FixedValues.IsFixed(value, torch, cancellationToken)   // a kernel's or schedule's own normaliser
                 || DominatingChecks.ProvesNonZero(value, division.Syntax))   // if (mask.sum().ToSingle() > 0) { … / mask.sum() }
             {
-                return;
+                return null;
             }
 
             var epsilon = GradLintOptions.Literal(GradLintOptions.DivisionEpsilon(options.AnalyzerConfigOptionsProvider.GetOptions(division.Syntax.SyntaxTree)));
             var clamped = $"{NumericCalls.Receiver(value)}.clamp_min({epsilon})";
-            report(Diagnostic.Create(
+            return Diagnostic.Create(
                 Descriptors.GL2009_UnguardedDivision,
                 division.Syntax.GetLocation(),
                 additionalLocations: new[] { value.Syntax.GetLocation() },
                 properties: NumericCalls.Replacement(clamped, atAdditionalLocation: true),
-                messageArgs: new object[] { division.Syntax.ToString(), value.Syntax.ToString(), clamped }));
+                messageArgs: new object[] { division.Syntax.ToString(), value.Syntax.ToString(), clamped });
         }
     }
 }

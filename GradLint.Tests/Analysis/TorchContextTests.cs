@@ -128,5 +128,57 @@ namespace GradLint.Tests.Analysis
             Assert.False(MayBeHelper("x.Local"));   // a member access cannot call a local function (this one is another file's extension)
             Assert.False(MayBeHelper("Elsewhere"));   // another member's local function
         }
+
+        [Fact]
+        public void Invoked_names_are_read_from_text_and_cover_every_form_a_call_is_written_in()
+        {
+            var compilation = Compile.Create(false, """
+                using System;
+                using System.Linq;
+                using static TorchSharp.torch;
+                class Forms
+                {
+                    static T Make<T>() where T : new() => new T();
+                    static int @checked(int x) => x;
+                    void Calls(Tensor x, nn.Module<Tensor, Tensor>? m)
+                    {
+                        var a = Make<Random>();
+                        var b = m?.forward(x);
+                        var c = x.sum /* the total */ (
+                            0);
+                        var d = @checked(1);
+                        var e = $"{x.mean().item<float>():F2}";
+                        var f = new[] { 1, 2 }.Select(v => v * 2).ToArray();
+                    }
+                }
+                """);
+            var method = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "Calls");
+            var names = TorchContext.For(compilation)!.InvokedNames(method);
+            foreach (var name in new[] { "Make", "forward", "sum", "checked", "mean", "item", "Select", "ToArray" })
+            {
+                Assert.True(names.Contains(name), name);
+            }
+
+            // Every name the syntax shows is among them (the text may name more: declarations, keywords, comments).
+            var exact = InvokedNameSet.Exact(method);
+            for (var i = 0; i < exact.Count; i++)
+            {
+                Assert.True(names.Contains(exact[i]), exact[i]);
+            }
+        }
+
+        [Fact]
+        public void A_file_whose_names_may_be_spelled_with_escapes_is_read_from_its_syntax()
+        {
+            var compilation = Compile.Create(false, """
+                using static TorchSharp.torch;
+                class Escaped
+                {
+                    void Learn(Tensor loss) { loss.\u0062ackward(); }
+                }
+                """);
+            var method = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
+            Assert.True(TorchContext.For(compilation)!.InvokedNames(method).Contains("backward"));   // the text says \u0062ackward
+        }
     }
 }
