@@ -22,16 +22,12 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only comparisons that mention NaN in their text are bound.
-            start.RegisterUserCodeNodeAction(
+            OperationContext.Register(
+                start,
+                static node => node is BinaryExpressionSyntax comparison && (MentionsNaN(comparison.Left) || MentionsNaN(comparison.Right)),
                 c =>
                 {
-                    var comparison = (BinaryExpressionSyntax)c.Node;
-                    if (!MentionsNaN(comparison.Left) && !MentionsNaN(comparison.Right))
-                    {
-                        return;
-                    }
-
-                    if (c.SemanticModel.GetOperation(comparison, c.CancellationToken) is IBinaryOperation op)
+                    if (c.Operation is IBinaryOperation op)
                     {
                         AnalyzeComparison(op, torch, c.ReportDiagnostic);
                     }

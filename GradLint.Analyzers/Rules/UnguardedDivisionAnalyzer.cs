@@ -27,13 +27,12 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only divisions whose divisor may be a reduction (a call of one, a name, a helper of this file) are bound.
-            start.RegisterUserCodeNodeAction(
+            OperationContext.Register(
+                start,
+                node => SyntaxValues.MayBeCall(((BinaryExpressionSyntax)node).Right, IsReduction, torch),
                 c =>
                 {
-                    var division = (BinaryExpressionSyntax)c.Node;
-                    if (SyntaxValues.MayBeCall(division.Right, IsReduction, torch)
-                        && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op
-                        && Check(op, op.RightOperand, c.Options, torch, c.CancellationToken) is { } diagnostic)
+                    if (c.Operation is IBinaryOperation op && Check(op, op.RightOperand, c.Options, torch, c.CancellationToken) is { } diagnostic)
                     {
                         c.ReportDiagnostic(diagnostic);
                     }
@@ -41,12 +40,12 @@ namespace GradLint.Analyzers.Rules
                 SyntaxKind.DivideExpression);
 
             // x /= x.norm()
-            start.RegisterUserCodeNodeAction(
+            OperationContext.Register(
+                start,
+                node => SyntaxValues.MayBeCall(((AssignmentExpressionSyntax)node).Right, IsReduction, torch),
                 c =>
                 {
-                    var assignment = (AssignmentExpressionSyntax)c.Node;
-                    if (SyntaxValues.MayBeCall(assignment.Right, IsReduction, torch)
-                        && c.SemanticModel.GetOperation(assignment, c.CancellationToken) is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op
+                    if (c.Operation is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op
                         && Check(op, op.Value, c.Options, torch, c.CancellationToken) is { } diagnostic)
                     {
                         c.ReportDiagnostic(diagnostic);

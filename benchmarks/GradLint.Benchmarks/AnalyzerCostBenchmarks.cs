@@ -203,7 +203,9 @@ namespace GradLint.Benchmarks
 
             for (var round = 0; round < rounds; round++)
             {
-                foreach (var side in sides)
+                // The order turns every round (A B C, B C A, C A B): a side always run first — after the previous round's
+                // garbage, on a cache the previous side warmed — would carry that order's bias into every pair.
+                foreach (var side in sides.Skip(round % sides.Length).Concat(sides.Take(round % sides.Length)))
                 {
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
