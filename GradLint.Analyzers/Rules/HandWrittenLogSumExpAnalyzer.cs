@@ -35,19 +35,18 @@ namespace GradLint.Analyzers.Rules
                 }
             });
 
-            OperationContext.Register(
-                start,
-                // exp(x) / exp(x).sum(…), either side possibly a local or a helper of this file.
-                node => node is BinaryExpressionSyntax { Left: InvocationExpressionSyntax or IdentifierNameSyntax, Right: InvocationExpressionSyntax or IdentifierNameSyntax } division
-                    && SyntaxValues.MayBeCall(division.Left, static name => name == "exp", torch) && SyntaxValues.MayBeCall(division.Right, static name => name == "sum", torch),
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
-                    if (c.Operation is not IBinaryOperation op || NumericCalls.HandWrittenSoftmax(op, torch) is not { } sum)
+                    var division = (BinaryExpressionSyntax)c.Node;
+                    // exp(x) / exp(x).sum(…), either side possibly a local or a helper of this file.
+                    if (division.Left is not (InvocationExpressionSyntax or IdentifierNameSyntax) || division.Right is not (InvocationExpressionSyntax or IdentifierNameSyntax)
+                        || !SyntaxValues.MayBeCall(division.Left, static name => name == "exp", torch) || !SyntaxValues.MayBeCall(division.Right, static name => name == "sum", torch)
+                        || c.SemanticModel.GetOperation(division, c.CancellationToken) is not IBinaryOperation op
+                        || NumericCalls.HandWrittenSoftmax(op, torch) is not { } sum)
                     {
                         return;
                     }
-
-                    var division = (BinaryExpressionSyntax)op.Syntax;
 
                     var x = OperationHelpers.Input(NumericCalls.SoftmaxNumerator(op, torch)!)!;
                     var dim = OperationHelpers.Argument(sum, "dim");

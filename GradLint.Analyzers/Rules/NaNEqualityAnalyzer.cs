@@ -22,12 +22,16 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only comparisons that mention NaN in their text are bound.
-            OperationContext.Register(
-                start,
-                static node => node is BinaryExpressionSyntax comparison && (MentionsNaN(comparison.Left) || MentionsNaN(comparison.Right)),
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
-                    if (c.Operation is IBinaryOperation op)
+                    var comparison = (BinaryExpressionSyntax)c.Node;
+                    if (!MentionsNaN(comparison.Left) && !MentionsNaN(comparison.Right))
+                    {
+                        return;
+                    }
+
+                    if (c.SemanticModel.GetOperation(comparison, c.CancellationToken) is IBinaryOperation op)
                     {
                         AnalyzeComparison(op, torch, c.ReportDiagnostic);
                     }

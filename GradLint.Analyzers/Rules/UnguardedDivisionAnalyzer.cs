@@ -27,12 +27,13 @@ namespace GradLint.Analyzers.Rules
         private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
         {
             // Operators: only divisions whose divisor may be a reduction (a call of one, a name, a helper of this file) are bound.
-            OperationContext.Register(
-                start,
-                node => SyntaxValues.MayBeCall(((BinaryExpressionSyntax)node).Right, IsReduction, torch),
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
-                    if (c.Operation is IBinaryOperation op && Check(op, op.RightOperand, c.Options, torch, c.CancellationToken) is { } diagnostic)
+                    var division = (BinaryExpressionSyntax)c.Node;
+                    if (SyntaxValues.MayBeCall(division.Right, IsReduction, torch)
+                        && c.SemanticModel.GetOperation(division, c.CancellationToken) is IBinaryOperation op
+                        && Check(op, op.RightOperand, c.Options, torch, c.CancellationToken) is { } diagnostic)
                     {
                         c.ReportDiagnostic(diagnostic);
                     }
@@ -40,12 +41,12 @@ namespace GradLint.Analyzers.Rules
                 SyntaxKind.DivideExpression);
 
             // x /= x.norm()
-            OperationContext.Register(
-                start,
-                node => SyntaxValues.MayBeCall(((AssignmentExpressionSyntax)node).Right, IsReduction, torch),
+            start.RegisterUserCodeNodeAction(
                 c =>
                 {
-                    if (c.Operation is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op
+                    var assignment = (AssignmentExpressionSyntax)c.Node;
+                    if (SyntaxValues.MayBeCall(assignment.Right, IsReduction, torch)
+                        && c.SemanticModel.GetOperation(assignment, c.CancellationToken) is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Divide } op
                         && Check(op, op.Value, c.Options, torch, c.CancellationToken) is { } diagnostic)
                     {
                         c.ReportDiagnostic(diagnostic);

@@ -9,11 +9,10 @@ using Xunit;
 namespace GradLint.Tests.Analysis
 {
     /// <summary>
-    /// The rules read operations from the compiler's operation callbacks, which the compiler does not run on a C#
-    /// script's top-level code (a <c>.csx</c> file, a notebook's cells); script files are analysed through their
-    /// semantic model instead. One script with a finding of every shape a rule registers for — a call, a loop, a
-    /// division, a compound assignment — proves that path, and the same code as a regular program that neither
-    /// path reports it twice.
+    /// The compiler runs no operation actions on a C# script's top-level code (a <c>.csx</c> file, a notebook's cells),
+    /// which is why the rules take their nodes from syntax actions and ask for the operation themselves. One script with
+    /// a finding of every shape a rule registers for — a call, a loop, a division, a compound assignment — proves that
+    /// scripts are analysed, and the same code as a regular program that each finding is reported once.
     /// </summary>
     public class ScriptFilesTests
     {

@@ -44,6 +44,26 @@ namespace GradLint.Tests.Rules
         }
 
         [Fact]
+        public Task GL1001_a_step_called_through_a_conditional_access_is_analysed_like_any_other_call()
+        {
+            // The call inside `?.` is an invocation of its own (`.step()`, bound on the receiver's placeholder): its name
+            // passes the gate and its operation is a step like any other.
+            return Verify<GradLint.Analyzers.Rules.MissingGradientClippingAnalyzer>.AnalyzerAsync("""
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Trainer
+                {
+                    public void Step(Tensor loss, optim.Optimizer? optimizer)
+                    {
+                        loss.backward();
+                        optimizer?{|GL1001:.step()|};
+                    }
+                }
+                """);
+        }
+
+        [Fact]
         public Task GL2009_a_divisor_built_by_a_helper_of_the_file_is_reported_whatever_the_helpers_name_and_a_Math_scaling_is_not()
         {
             return Verify<GradLint.Analyzers.Rules.UnguardedDivisionAnalyzer>.AnalyzerAsync("""
