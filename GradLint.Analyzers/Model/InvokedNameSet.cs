@@ -25,16 +25,9 @@ namespace GradLint.Analyzers.Model
         /// <summary>The invoked names of exactly the calls inside <paramref name="node"/> (a syntax walk, not cached).</summary>
         public static InvokedNameSet Exact(Microsoft.CodeAnalysis.SyntaxNode node)
         {
-            var found = new System.Collections.Generic.List<string>();
-            foreach (var descendant in node.DescendantNodes())
-            {
-                if (descendant is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name)
-                {
-                    found.Add(name);
-                }
-            }
-
-            return new InvokedNameSet(found.ToArray(), 0, found.Count);
+            var names = new System.Collections.Generic.List<string>();
+            SyntaxIndex.CollectCalls(node, new System.Collections.Generic.List<int>(), names);
+            return new InvokedNameSet(names.ToArray(), 0, names.Count);
         }
 
         public int Count => end - start;

@@ -47,17 +47,23 @@ namespace GradLint.Analyzers.Model
             {
                 positions.Clear();
                 found.Clear();
-                foreach (var call in tree.GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>())
-                {
-                    if (CandidateInvocations.InvokedName(call) is { } name)
-                    {
-                        positions.Add(call.SpanStart);
-                        found.Add(name);
-                    }
-                }
+                CollectCalls(tree.GetRoot(), positions, found);
             }
 
             return new SyntaxIndex(positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), fromText);
+        }
+
+        /// <summary>The start and invoked name of every call inside <paramref name="node"/>, exactly, from its syntax.</summary>
+        public static void CollectCalls(SyntaxNode node, List<int> positions, List<string> names)
+        {
+            foreach (var call in node.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (CandidateInvocations.InvokedName(call) is { } name)
+                {
+                    positions.Add(call.SpanStart);
+                    names.Add(name);
+                }
+            }
         }
 
         /// <summary>The names that may be called inside <paramref name="node"/>'s span (a superset; see the remarks).</summary>

@@ -136,21 +136,25 @@ namespace GradLint.Analyzers.Model
 
                 foreach (var reference in callee.DeclaringSyntaxReferences)
                 {
-                    // By name first (cheap, no binding); in this tree, confirm by symbol.
-                    // In another file the name decides, so it is read from the calls exactly; here it only gates the binding.
+                    // In another file the name decides, so it is read from the calls exactly; in this tree the name (cheap, no
+                    // binding) only gates the binding, and the symbol confirms.
                     var declaration = reference.GetSyntax();
-                    var otherFile = semanticModel is null || declaration.SyntaxTree != semanticModel.SyntaxTree;
-                    if (!(otherFile ? InvokedNameSet.Exact(declaration) : torch.InvokedNames(declaration)).Contains(methodName))
+                    if (semanticModel is null || declaration.SyntaxTree != semanticModel.SyntaxTree)
+                    {
+                        if (InvokedNameSet.Exact(declaration).Contains(methodName))
+                        {
+                            return true;
+                        }
+
+                        continue;
+                    }
+
+                    if (!torch.InvokedNames(declaration).Contains(methodName))
                     {
                         continue;
                     }
 
-                    if (otherFile)
-                    {
-                        return true;
-                    }
-
-                    var body = semanticModel!.GetOperation(declaration);
+                    var body = semanticModel.GetOperation(declaration);
                     if (body is not null && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => Classify(i, torch) == kind))
                     {
                         return true;

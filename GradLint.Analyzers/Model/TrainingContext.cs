@@ -35,14 +35,12 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>The method names a clipping call can have here: TorchSharp's and the configured ones.</summary>
         public static bool IsClipName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch) =>
-            IsTorchClipName(name) || IsClipName(name, torch.ClippingMethods(options, tree));   // TorchSharp's names first: asked of every call
-
-        private static bool IsTorchClipName(string name) => name == "clip_grad_norm_" || name == "clip_grad_value_";
+            IsClipName(name, torch.ClippingMethods(options, tree));
 
         // clip_grad_norm_, clip_grad_value_, or the last part of a configured Namespace.Type.Method.
         private static bool IsClipName(string name, ImmutableHashSet<string> configured)
         {
-            if (IsTorchClipName(name))
+            if (name == "clip_grad_norm_" || name == "clip_grad_value_")
             {
                 return true;
             }
