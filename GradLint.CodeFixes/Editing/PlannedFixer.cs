@@ -44,6 +44,13 @@ namespace GradLint.CodeFixes.Editing
 
             foreach (var diagnostic in context.Diagnostics)
             {
+                // Another rule's diagnostic may sit on the same call (GL1001 and GL1002 both on `step()`): a host that hands
+                // this fixer whatever diagnostic comes first (dotnet format does) must not get this rule's edit for it.
+                if (!FixableDiagnosticIds.Contains(diagnostic.Id))
+                {
+                    continue;
+                }
+
                 foreach (var key in Keys)
                 {
                     var plan = Plan(context.Document, root, model, diagnostic, key, context.CancellationToken);
@@ -77,11 +84,19 @@ namespace GradLint.CodeFixes.Editing
 
             protected override async Task<Document?> FixAllAsync(FixAllContext fixAllContext, Document document, ImmutableArray<Diagnostic> diagnostics)
             {
-                var key = fixAllContext.CodeActionEquivalenceKey;
                 var cancellationToken = fixAllContext.CancellationToken;
                 var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
                 var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-                if (root is null || model is null || key is null)
+                if (root is null || model is null)
+                {
+                    return document;
+                }
+
+                // No equivalence key: the host asked for Fix All without picking an action first (dotnet format does when the
+                // first diagnostic it looked at belonged to another rule). Take the action a single fix offers first.
+                var key = fixAllContext.CodeActionEquivalenceKey
+                    ?? fixer.Keys.FirstOrDefault(k => diagnostics.Any(d => fixer.Plan(document, root, model, d, k, cancellationToken) is not null));
+                if (key is null)
                 {
                     return document;
                 }
