@@ -10,7 +10,7 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     public abstract class InvocationRuleAnalyzer : TorchRuleAnalyzer
     {
-        private protected sealed override void Register(CompilationStartAnalysisContext start, TorchContext torch) =>
+        private protected sealed override void Register(RuleActions start, TorchContext torch) =>
             CandidateInvocations.Register(start, (name, options, tree) => IsCandidateName(name, options, tree, torch), c => Analyze(c, torch), IsCandidateCall);
 
         /// <summary>A cheap test of the invoked method's simple name; false skips the call without binding it.</summary>

@@ -7,6 +7,11 @@ namespace GradLint.Analyzers.Model
     /// resolved once per compilation, and nothing registered when the compilation does not
     /// reference TorchSharp (zero cost for other projects).
     /// </summary>
+    /// <remarks>
+    /// A rule is a <see cref="DiagnosticAnalyzer"/> of its own, so that it can be run and tested alone, but the
+    /// package's host loads only <see cref="GradLintAnalyzer"/>, which runs every rule through <see cref="RegisterActions"/>
+    /// (hence no <c>[DiagnosticAnalyzer]</c> attribute on the rules: the host must not load them a second time).
+    /// </remarks>
     public abstract class TorchRuleAnalyzer : DiagnosticAnalyzer
     {
         public sealed override void Initialize(AnalysisContext context)
@@ -18,12 +23,15 @@ namespace GradLint.Analyzers.Model
                 var torch = TorchContext.For(start.Compilation);
                 if (torch is not null)
                 {
-                    Register(start, torch);
+                    Register(RuleActions.Direct(start), torch);
                 }
             });
         }
 
+        /// <summary>Registers the rule's actions into <paramref name="actions"/> (the host's collection of every rule's).</summary>
+        internal void RegisterActions(RuleActions actions, TorchContext torch) => Register(actions, torch);
+
         /// <summary>Registers the rule's actions for a compilation that references TorchSharp.</summary>
-        private protected abstract void Register(CompilationStartAnalysisContext start, TorchContext torch);
+        private protected abstract void Register(RuleActions start, TorchContext torch);
     }
 }

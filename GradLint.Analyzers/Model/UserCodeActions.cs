@@ -1,11 +1,9 @@
-using System;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradLint.Analyzers.Model
 {
     /// <summary>
-    /// Every GradLint syntax action goes through here: it runs on user code only.
+    /// Every GradLint syntax action runs on user code only (<see cref="RuleActions.RegisterUserCodeNodeAction"/>).
     /// </summary>
     /// <remarks>
     /// Why not <c>ConfigureGeneratedCodeAnalysis(None)</c>: with that setting the compiler checks every
@@ -20,16 +18,5 @@ namespace GradLint.Analyzers.Model
     internal static class UserCodeActions
     {
         public const GeneratedCodeAnalysisFlags Flags = GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics;
-
-        public static void RegisterUserCodeNodeAction(this CompilationStartAnalysisContext start, Action<SyntaxNodeAnalysisContext> action, params SyntaxKind[] kinds) =>
-            start.RegisterSyntaxNodeAction(
-                context =>
-                {
-                    if (!context.IsGeneratedCode)
-                    {
-                        action(context);
-                    }
-                },
-                kinds);
     }
 }

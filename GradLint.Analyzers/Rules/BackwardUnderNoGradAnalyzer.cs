@@ -15,7 +15,6 @@ namespace GradLint.Analyzers.Rules
     /// <c>backward()</c> runs (backward under no_grad is fine for a loss built outside it). Reported on the
     /// backward() call; the computation travels as the additional location, for the code fix.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class BackwardUnderNoGradAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

@@ -23,7 +23,6 @@ namespace GradLint.Analyzers.Rules
     /// the iterations of an enclosing epoch loop.</item>
     /// </list>
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class EvaluationBuildsGraphsAnalyzer : TorchRuleAnalyzer
     {
         /// <summary>Diagnostic property: "NoGrad", "Eval" or "Train" — what the fix inserts.</summary>
@@ -35,7 +34,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3003_EvaluationBuildsGraphs);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
+        private protected override void Register(RuleActions start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
             OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => Analyze(context, torch, callSites), SyntaxScopes.LoopKinds);

@@ -13,13 +13,12 @@ namespace GradLint.Analyzers.Rules
     /// <c>exp(x) / exp(x).sum(d, keepdim)</c>. Fixed to <c>x.logsumexp(d, keepdim)</c> /
     /// <c>x.softmax(d)</c> when the sum names one dimension (and, for softmax, keeps it).
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class HandWrittenLogSumExpAnalyzer : TorchRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2003_HandWrittenLogSumExp);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
+        private protected override void Register(RuleActions start, TorchContext torch)
         {
             CandidateInvocations.Register(start, static (name, _, _) => name == "log", c =>
             {

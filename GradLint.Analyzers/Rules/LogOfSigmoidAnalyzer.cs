@@ -9,7 +9,6 @@ namespace GradLint.Analyzers.Rules
     /// GL2011: <c>log(sigmoid(x))</c> and <c>log(1 - sigmoid(x))</c> in any form; use
     /// <c>logsigmoid(x)</c> and <c>logsigmoid(-x)</c>.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LogOfSigmoidAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

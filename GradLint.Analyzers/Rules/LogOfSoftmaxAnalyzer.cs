@@ -6,7 +6,6 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradLint.Analyzers.Rules
 {
     /// <summary>GL2002: <c>log(softmax(x, d))</c> in any form; use <c>log_softmax(x, d)</c>.</summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LogOfSoftmaxAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

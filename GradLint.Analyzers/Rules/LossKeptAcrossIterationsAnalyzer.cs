@@ -18,13 +18,12 @@ namespace GradLint.Analyzers.Rules
     /// from the accumulator: summing losses to differentiate them once (truncated BPTT, REINFORCE) is intended.
     /// Reported on the accumulated value, which the fix wraps in <c>.detach()</c>.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LossKeptAcrossIterationsAnalyzer : TorchRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3002_LossKeptAcrossIterations);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
+        private protected override void Register(RuleActions start, TorchContext torch)
         {
             OperationContext.Register(
                 start,

@@ -11,7 +11,6 @@ namespace GradLint.Analyzers.Rules
     /// step(): before backward(), or after step(). Reported on the clip call; the step it belongs
     /// next to travels as an additional location for the code fix.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class MisplacedClippingAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

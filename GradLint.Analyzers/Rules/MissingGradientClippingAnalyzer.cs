@@ -12,7 +12,6 @@ namespace GradLint.Analyzers.Rules
     /// Clipping is clip_grad_norm_ / clip_grad_value_, a configured method, a helper of this
     /// compilation that clips (one level), or the step of a GradLint guarded optimizer.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class MissingGradientClippingAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

@@ -11,7 +11,6 @@ namespace GradLint.Analyzers.Rules
     /// accumulate across iterations. Reported on the step() call; the loop travels as the
     /// diagnostic's additional location so the code fix edits the same loop.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class MissingZeroGradAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

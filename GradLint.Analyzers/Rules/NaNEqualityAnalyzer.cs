@@ -13,13 +13,12 @@ namespace GradLint.Analyzers.Rules
     /// <c>==</c> / <c>!=</c> on a tensor's <c>item&lt;T&gt;()</c>, <c>ToSingle()</c> or <c>ToDouble()</c>.
     /// (NaN comparisons of other plain numbers are CA2242's.)
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class NaNEqualityAnalyzer : TorchRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2010_NaNEquality);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
+        private protected override void Register(RuleActions start, TorchContext torch)
         {
             // Operators: only comparisons that mention NaN in their text are bound.
             start.RegisterUserCodeNodeAction(

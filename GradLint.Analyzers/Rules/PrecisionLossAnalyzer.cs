@@ -10,7 +10,6 @@ namespace GradLint.Analyzers.Rules
     /// GL2004: <c>log(1 + x)</c> (any form of log, 1 on either side) and <c>exp(x) - 1</c>. Reported
     /// on the log call or on the subtraction; the properties carry what the fix needs.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class PrecisionLossAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

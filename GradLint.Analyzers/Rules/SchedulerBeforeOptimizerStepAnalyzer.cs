@@ -14,7 +14,6 @@ namespace GradLint.Analyzers.Rules
     /// loops, the function (a <c>TrainStep()</c> called once per step). Reported on the scheduler call; the
     /// optimizer's last step in that iteration travels as the additional location, for the code fix.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SchedulerBeforeOptimizerStepAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

@@ -14,7 +14,6 @@ namespace GradLint.Analyzers.Rules
     /// <c>nn.BCELoss</c> module. The functional form with an inline sigmoid is fixed; the module form
     /// needs the loss module changed where it is created, so it is reported with advice only.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SigmoidIntoBceAnalyzer : InvocationRuleAnalyzer
     {
         /// <summary>Property: the logits expression that replaces the sigmoid (functional form, inline sigmoid only).</summary>

@@ -13,7 +13,6 @@ namespace GradLint.Analyzers.Rules
     /// <c>functional.nll_loss</c> / <c>nn.NLLLoss</c> (use log_softmax). Reported on the loss call;
     /// the softmax travels as the additional location the fix rewrites.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SoftmaxIntoLossAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

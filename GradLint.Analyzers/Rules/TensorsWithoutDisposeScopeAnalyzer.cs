@@ -25,7 +25,6 @@ namespace GradLint.Analyzers.Rules
     /// (from <c>Main</c> or top-level code, outside loops; followed up to three callers deep).</item>
     /// </list>
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class TensorsWithoutDisposeScopeAnalyzer : TorchRuleAnalyzer
     {
         /// <summary>Diagnostic property: "Loop" or "Method", the form reported.</summary>
@@ -36,7 +35,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3001_TensorsWithoutDisposeScope);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
+        private protected override void Register(RuleActions start, TorchContext torch)
         {
             var callSites = new CallSites(start.Compilation, start.CancellationToken);
             OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);

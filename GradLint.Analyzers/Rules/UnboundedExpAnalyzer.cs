@@ -6,7 +6,6 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradLint.Analyzers.Rules
 {
     /// <summary>GL2005: <c>exp</c> of a value the value-range analysis cannot prove bounded above (overflow to Inf past ~88 in float32).</summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class UnboundedExpAnalyzer : UnsafeArgumentAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

@@ -14,7 +14,6 @@ namespace GradLint.Analyzers.Rules
     /// the value-range analysis cannot prove &gt; 0. Reported on the division; the divisor travels as
     /// the additional location the fix clamps.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class UnguardedDivisionAnalyzer : TorchRuleAnalyzer
     {
         private static readonly ImmutableHashSet<string> Reductions = ImmutableHashSet.Create("norm", "vector_norm", "matrix_norm", "std", "var", "sum", "sqrt", "amax", "max");   // amax/max: x / x.abs().amax(-1, true)
@@ -24,7 +23,7 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision);
 
-        private protected override void Register(CompilationStartAnalysisContext start, TorchContext torch)
+        private protected override void Register(RuleActions start, TorchContext torch)
         {
             // Operators: only divisions whose divisor may be a reduction (a call of one, a name, a helper of this file) are bound.
             start.RegisterUserCodeNodeAction(

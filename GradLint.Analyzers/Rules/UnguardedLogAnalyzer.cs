@@ -10,7 +10,6 @@ namespace GradLint.Analyzers.Rules
     /// GL2001: <c>log</c>/<c>log2</c>/<c>log10</c> of a value the value-range analysis cannot prove &gt; 0.
     /// <c>log(softmax(…))</c>, <c>log(1 + x)</c> and <c>log(1 - sigmoid(…))</c> are left to the more specific GL2002, GL2004 and GL2011.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class UnguardedLogAnalyzer : UnsafeArgumentAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

@@ -6,7 +6,6 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradLint.Analyzers.Rules
 {
     /// <summary>GL2008: <c>sqrt</c> of a value the value-range analysis cannot prove &gt; 0 (infinite gradient at 0).</summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class UnguardedSqrtAnalyzer : UnsafeArgumentAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

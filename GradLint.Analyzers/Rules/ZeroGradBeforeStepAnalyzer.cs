@@ -13,7 +13,6 @@ namespace GradLint.Analyzers.Rules
     /// GL1003: zero_grad() after the last backward() and before the step() whose gradients it
     /// clears. Reported on the zero_grad() call; the step travels as an additional location.
     /// </summary>
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class ZeroGradBeforeStepAnalyzer : InvocationRuleAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
