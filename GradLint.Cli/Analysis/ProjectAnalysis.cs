@@ -28,6 +28,14 @@ namespace GradLint.Cli.Analysis
                 return ImmutableArray<Diagnostic>.Empty;
             }
 
+            if (rules is not null)
+            {
+                // GradLint's rules run in one analyzer: the rules not asked for are turned off, so that it skips them.
+                var off = selected.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Where(id => !rules.Contains(id)).Distinct()
+                    .Select(id => new KeyValuePair<string, ReportDiagnostic>(id, ReportDiagnostic.Suppress));
+                compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(compilation.Options.SpecificDiagnosticOptions.SetItems(off)));
+            }
+
             var trees = project.Documents.Keys
                 .Select(id => current.GetDocument(id))
                 .Where(d => d is not null)
