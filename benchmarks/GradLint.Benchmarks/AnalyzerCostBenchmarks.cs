@@ -219,6 +219,12 @@ namespace GradLint.Benchmarks
                 }
             }
 
+            // Every round's times, so that runs can be pooled later (one run's interval does not cover the drift between runs).
+            for (var round = 0; round < rounds; round++)
+            {
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"// round {round + 1}: ") + string.Join(", ", sides.Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Name} {s.Times[round]:F3} s (CPU {s.Cpu[round]:F3} s)"))));
+            }
+
             double Median(List<double> times) => times.OrderBy(t => t).ElementAt(times.Count / 2);
             var baseline = Median(sides[0].Times);
             var baselineCpu = Median(sides[0].Cpu);
