@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -30,8 +29,6 @@ namespace GradLint.Analyzers
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class GradLintAnalyzer : DiagnosticAnalyzer
     {
-        private readonly ImmutableArray<TorchRuleAnalyzer> rules;
-
         public GradLintAnalyzer()
             : this(AllRules())
         {
@@ -39,7 +36,7 @@ namespace GradLint.Analyzers
 
         internal GradLintAnalyzer(ImmutableArray<TorchRuleAnalyzer> rules)
         {
-            this.rules = rules;
+            Rules = rules;
             SupportedDiagnostics = rules.SelectMany(rule => rule.SupportedDiagnostics).Distinct().ToImmutableArray();
         }
 
@@ -67,7 +64,7 @@ namespace GradLint.Analyzers
             new EvaluationBuildsGraphsAnalyzer());
 
         /// <summary>The rules this analyzer runs.</summary>
-        internal ImmutableArray<TorchRuleAnalyzer> Rules => rules;
+        internal ImmutableArray<TorchRuleAnalyzer> Rules { get; }
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; }
 
@@ -84,13 +81,13 @@ namespace GradLint.Analyzers
                 }
 
                 var collected = new CollectedActions(start.Compilation, start.CancellationToken);
-                for (var index = 0; index < rules.Length; index++)
+                for (var index = 0; index < Rules.Length; index++)
                 {
                     collected.CurrentRule = index;
-                    rules[index].RegisterActions(collected, torch);
+                    Rules[index].RegisterActions(collected, torch);
                 }
 
-                var switches = new RuleSwitches(rules, start.Compilation.Options);
+                var switches = new RuleSwitches(Rules, start.Compilation.Options);
                 foreach (var byKind in collected.ByKind)
                 {
                     var actions = byKind.Value.ToArray();
@@ -99,7 +96,7 @@ namespace GradLint.Analyzers
             });
         }
 
-        private static void Dispatch(SyntaxNodeAnalysisContext context, RuleAction[] actions, RuleSwitches switches)
+        private static void Dispatch(in SyntaxNodeAnalysisContext context, RuleAction[] actions, RuleSwitches switches)
         {
             if (context.IsGeneratedCode)
             {

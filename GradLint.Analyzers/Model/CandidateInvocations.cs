@@ -52,9 +52,9 @@ namespace GradLint.Analyzers.Model
     {
         /// <param name="isCandidateName">A cheap test of the invoked name.</param>
         /// <param name="isCandidateCall">Optional: a syntax test of the call itself, for a name as common as <c>call</c> (argument count, …).</param>
-        public static void Register(RuleActions start, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze, Func<InvocationExpressionSyntax, string, bool>? isCandidateCall = null)
+        public static void Register(RuleActions actions, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze, Func<InvocationExpressionSyntax, string, bool>? isCandidateCall = null)
         {
-            start.RegisterUserCodeNodeAction(
+            actions.RegisterUserCodeNodeAction(
                 context =>
                 {
                     var call = (InvocationExpressionSyntax)context.Node;

@@ -10,8 +10,8 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     public abstract class InvocationRuleAnalyzer : TorchRuleAnalyzer
     {
-        private protected sealed override void Register(RuleActions start, TorchContext torch) =>
-            CandidateInvocations.Register(start, (name, options, tree) => IsCandidateName(name, options, tree, torch), c => Analyze(c, torch), IsCandidateCall);
+        private protected sealed override void Register(RuleActions actions, TorchContext torch) =>
+            CandidateInvocations.Register(actions, (name, options, tree) => IsCandidateName(name, options, tree, torch), c => Analyze(c, torch), IsCandidateCall);
 
         /// <summary>A cheap test of the invoked method's simple name; false skips the call without binding it.</summary>
         private protected abstract bool IsCandidateName(string name, AnalyzerOptions options, SyntaxTree tree, TorchContext torch);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -57,39 +58,24 @@ namespace GradLint.Analyzers.Model
         /// <summary>True when at least one setting names <paramref name="id"/> for <paramref name="tree"/> and every one that does says <c>none</c>.</summary>
         internal static bool IsTurnedOff(string id, SyntaxTree tree, CompilationOptions options, CancellationToken cancellationToken)
         {
-            var named = false;
             var provider = options.SyntaxTreeOptionsProvider;
+            var settings = new List<ReportDiagnostic>(3);
             if (provider is not null && provider.TryGetDiagnosticValue(tree, id, cancellationToken, out var inFile))
             {
-                if (inFile != ReportDiagnostic.Suppress)
-                {
-                    return false;
-                }
-
-                named = true;
+                settings.Add(inFile);
             }
 
             if (options.SpecificDiagnosticOptions.TryGetValue(id, out var inCompilation))
             {
-                if (inCompilation != ReportDiagnostic.Suppress)
-                {
-                    return false;
-                }
-
-                named = true;
+                settings.Add(inCompilation);
             }
 
             if (provider is not null && provider.TryGetGlobalDiagnosticValue(id, cancellationToken, out var global))
             {
-                if (global != ReportDiagnostic.Suppress)
-                {
-                    return false;
-                }
-
-                named = true;
+                settings.Add(global);
             }
 
-            return named;
+            return settings.Count > 0 && settings.TrueForAll(setting => setting == ReportDiagnostic.Suppress);
         }
     }
 }

@@ -29,12 +29,12 @@ namespace GradLint.Analyzers.Model
         public void ReportDiagnostic(Diagnostic diagnostic) => source.ReportDiagnostic(diagnostic);
 
         /// <summary>Calls <paramref name="analyze"/> with the operation of every node of <paramref name="kinds"/> that has one.</summary>
-        public static void Register(RuleActions start, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
-            Register(start, static _ => true, analyze, kinds);
+        public static void Register(RuleActions actions, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
+            Register(actions, static _ => true, analyze, kinds);
 
         /// <summary>As above, for the nodes <paramref name="candidate"/> accepts from syntax alone (the others are never bound).</summary>
-        public static void Register(RuleActions start, Func<SyntaxNode, bool> candidate, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
-            start.RegisterUserCodeNodeAction(
+        public static void Register(RuleActions actions, Func<SyntaxNode, bool> candidate, Action<OperationContext> analyze, params SyntaxKind[] kinds) =>
+            actions.RegisterUserCodeNodeAction(
                 context =>
                 {
                     if (candidate(context.Node) && context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is { } operation)

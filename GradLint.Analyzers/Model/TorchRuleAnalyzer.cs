@@ -32,6 +32,6 @@ namespace GradLint.Analyzers.Model
         internal void RegisterActions(RuleActions actions, TorchContext torch) => Register(actions, torch);
 
         /// <summary>Registers the rule's actions for a compilation that references TorchSharp.</summary>
-        private protected abstract void Register(RuleActions start, TorchContext torch);
+        private protected abstract void Register(RuleActions actions, TorchContext torch);
     }
 }

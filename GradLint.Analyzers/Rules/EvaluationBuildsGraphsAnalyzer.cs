@@ -34,10 +34,10 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3003_EvaluationBuildsGraphs);
 
-        private protected override void Register(RuleActions start, TorchContext torch)
+        private protected override void Register(RuleActions actions, TorchContext torch)
         {
-            var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => Analyze(context, torch, callSites), SyntaxScopes.LoopKinds);
+            var callSites = new CallSites(actions.Compilation, actions.CancellationToken);
+            OperationContext.Register(actions, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => Analyze(context, torch, callSites), SyntaxScopes.LoopKinds);
         }
 
         private static void Analyze(OperationContext context, TorchContext torch, CallSites callSites)

@@ -18,9 +18,9 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2003_HandWrittenLogSumExp);
 
-        private protected override void Register(RuleActions start, TorchContext torch)
+        private protected override void Register(RuleActions actions, TorchContext torch)
         {
-            CandidateInvocations.Register(start, static (name, _, _) => name == "log", c =>
+            CandidateInvocations.Register(actions, static (name, _, _) => name == "log", c =>
             {
                 if (NumericCalls.LogSumExp(c.Invocation, torch) is { } pattern)
                 {
@@ -34,7 +34,7 @@ namespace GradLint.Analyzers.Rules
                 }
             });
 
-            start.RegisterUserCodeNodeAction(
+            actions.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;

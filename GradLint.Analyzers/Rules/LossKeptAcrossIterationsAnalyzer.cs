@@ -23,10 +23,10 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3002_LossKeptAcrossIterations);
 
-        private protected override void Register(RuleActions start, TorchContext torch)
+        private protected override void Register(RuleActions actions, TorchContext torch)
         {
             OperationContext.Register(
-                start,
+                actions,
                 // Only assignments inside a loop are bound, and not those to a local declared with a built-in type (start += batch).
                 node => SyntaxScopes.EnclosingLoop(node) is not null
                     && !(node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } && SyntaxValues.IsDeclaredBuiltIn(target)),
@@ -47,7 +47,7 @@ namespace GradLint.Analyzers.Rules
 
             // Only calls named like a collection's add are bound.
             CandidateInvocations.Register(
-                start,
+                actions,
                 (name, _, _) => TensorWork.CollectionAdds.Contains(name),
                 call => AnalyzeAdd(call.Invocation, call.AsOperationContext(), torch));
         }

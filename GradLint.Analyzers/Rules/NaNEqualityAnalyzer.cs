@@ -18,10 +18,10 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2010_NaNEquality);
 
-        private protected override void Register(RuleActions start, TorchContext torch)
+        private protected override void Register(RuleActions actions, TorchContext torch)
         {
             // Operators: only comparisons that mention NaN in their text are bound.
-            start.RegisterUserCodeNodeAction(
+            actions.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var comparison = (BinaryExpressionSyntax)c.Node;
@@ -38,7 +38,7 @@ namespace GradLint.Analyzers.Rules
                 SyntaxKind.EqualsExpression,
                 SyntaxKind.NotEqualsExpression);
 
-            CandidateInvocations.Register(start, static (name, _, _) => name is "eq" or "ne", c => AnalyzeCall(c, torch));
+            CandidateInvocations.Register(actions, static (name, _, _) => name is "eq" or "ne", c => AnalyzeCall(c, torch));
         }
 
         private static bool MentionsNaN(ExpressionSyntax side) =>

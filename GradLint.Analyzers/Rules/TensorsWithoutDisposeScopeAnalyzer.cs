@@ -35,11 +35,11 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL3001_TensorsWithoutDisposeScope);
 
-        private protected override void Register(RuleActions start, TorchContext torch)
+        private protected override void Register(RuleActions actions, TorchContext torch)
         {
-            var callSites = new CallSites(start.Compilation, start.CancellationToken);
-            OperationContext.Register(start, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
-            OperationContext.Register(start, function => torch.InvokedNames(function).Contains("backward"), context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
+            var callSites = new CallSites(actions.Compilation, actions.CancellationToken);
+            OperationContext.Register(actions, loop => TensorWork.BodyMayDoTensorWork(loop, torch), context => AnalyzeLoop(context, torch), SyntaxScopes.LoopKinds);
+            OperationContext.Register(actions, function => torch.InvokedNames(function).Contains("backward"), context => AnalyzeMethod(context, torch, callSites), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
         }
 
         private static void AnalyzeLoop(OperationContext context, TorchContext torch)

@@ -23,10 +23,10 @@ namespace GradLint.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.GL2009_UnguardedDivision);
 
-        private protected override void Register(RuleActions start, TorchContext torch)
+        private protected override void Register(RuleActions actions, TorchContext torch)
         {
             // Operators: only divisions whose divisor may be a reduction (a call of one, a name, a helper of this file) are bound.
-            start.RegisterUserCodeNodeAction(
+            actions.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var division = (BinaryExpressionSyntax)c.Node;
@@ -40,7 +40,7 @@ namespace GradLint.Analyzers.Rules
                 SyntaxKind.DivideExpression);
 
             // x /= x.norm()
-            start.RegisterUserCodeNodeAction(
+            actions.RegisterUserCodeNodeAction(
                 c =>
                 {
                     var assignment = (AssignmentExpressionSyntax)c.Node;
@@ -53,7 +53,7 @@ namespace GradLint.Analyzers.Rules
                 },
                 SyntaxKind.DivideAssignmentExpression);
 
-            CandidateInvocations.Register(start, static (name, _, _) => name is "div" or "div_" or "true_divide", c =>
+            CandidateInvocations.Register(actions, static (name, _, _) => name is "div" or "div_" or "true_divide", c =>
             {
                 var call = c.Invocation;
                 if (ValueRangeAnalysis.IsTorchTensorFunction(call.TargetMethod, torch))

@@ -254,8 +254,8 @@ namespace GradLint.Tests.Analysis
             public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
                 ImmutableArray.Create(new DiagnosticDescriptor("GL9999", "throws", "throws", "Test", DiagnosticSeverity.Warning, isEnabledByDefault: true));
 
-            private protected override void Register(RuleActions start, TorchContext torch) =>
-                start.RegisterUserCodeNodeAction(_ => throw new InvalidOperationException(nameof(ThrowingRule)), SyntaxKind.InvocationExpression);
+            private protected override void Register(RuleActions actions, TorchContext torch) =>
+                actions.RegisterUserCodeNodeAction(_ => throw new InvalidOperationException(nameof(ThrowingRule)), SyntaxKind.InvocationExpression);
         }
 #pragma warning restore RS1001
 
@@ -270,8 +270,8 @@ namespace GradLint.Tests.Analysis
             public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
                 ImmutableArray.Create(new DiagnosticDescriptor(Id, "counts", "counts", "Test", DiagnosticSeverity.Warning, isEnabledByDefault: true));
 
-            private protected override void Register(RuleActions start, TorchContext torch) =>
-                start.RegisterUserCodeNodeAction(context => Files.Enqueue(context.Node.SyntaxTree.FilePath), SyntaxKind.InvocationExpression);
+            private protected override void Register(RuleActions actions, TorchContext torch) =>
+                actions.RegisterUserCodeNodeAction(context => Files.Enqueue(context.Node.SyntaxTree.FilePath), SyntaxKind.InvocationExpression);
         }
 #pragma warning restore RS1001
 
