@@ -189,11 +189,11 @@ namespace GradLint.Benchmarks
 
             Console.WriteLine($"// this build: {bench.gradLint.Length} analyzers; the other: {other.Length} ({otherAnalyzers})");
 
-            var sides = new (string Name, Func<int> Run, List<double> Times, List<double> Cpu)[]
+            var sides = new (string Name, Func<int> Run, List<double> Times, List<double> Cpu, List<double> Allocated, List<double> Paused)[]
             {
-                ("sdk-default only", bench.Compile, new List<double>(), new List<double>()),
-                ("+ this GradLint", bench.CompileWithGradLint, new List<double>(), new List<double>()),
-                ("+ other GradLint", () => bench.Analyze(other).Length, new List<double>(), new List<double>()),
+                ("sdk-default only", bench.Compile, new List<double>(), new List<double>(), new List<double>(), new List<double>()),
+                ("+ this GradLint", bench.CompileWithGradLint, new List<double>(), new List<double>(), new List<double>(), new List<double>()),
+                ("+ other GradLint", () => bench.Analyze(other).Length, new List<double>(), new List<double>(), new List<double>(), new List<double>()),
             };
             var process = System.Diagnostics.Process.GetCurrentProcess();
             foreach (var side in sides)
@@ -211,9 +211,13 @@ namespace GradLint.Benchmarks
                     GC.WaitForPendingFinalizers();
                     process.Refresh();
                     var cpuBefore = process.TotalProcessorTime;
+                    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                    var pausedBefore = GC.GetTotalPauseDuration();
                     var watch = System.Diagnostics.Stopwatch.StartNew();
                     side.Run();
                     side.Times.Add(watch.Elapsed.TotalSeconds);
+                    side.Allocated.Add((GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1e9);
+                    side.Paused.Add((GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds);
                     process.Refresh();
                     side.Cpu.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
                 }
@@ -222,7 +226,7 @@ namespace GradLint.Benchmarks
             // Every round's times, so that runs can be pooled later (one run's interval does not cover the drift between runs).
             for (var round = 0; round < rounds; round++)
             {
-                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"// round {round + 1}: ") + string.Join(", ", sides.Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Name} {s.Times[round]:F3} s (CPU {s.Cpu[round]:F3} s)"))));
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"// round {round + 1}: ") + string.Join(", ", sides.Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Name} {s.Times[round]:F3} s (CPU {s.Cpu[round]:F3} s, allocated {s.Allocated[round]:F3} GB, GC pauses {s.Paused[round]:F3} s)"))));
             }
 
             double Median(List<double> times) => times.OrderBy(t => t).ElementAt(times.Count / 2);
@@ -230,7 +234,7 @@ namespace GradLint.Benchmarks
             var baselineCpu = Median(sides[0].Cpu);
             foreach (var side in sides)
             {
-                Console.WriteLine($"{side.Name}: median {Median(side.Times):F2} s of {rounds} ({Median(side.Times) / baseline:F3}x sdk-default only); CPU {Median(side.Cpu):F2} s ({Median(side.Cpu) / baselineCpu:F3}x)");
+                Console.WriteLine($"{side.Name}: median {Median(side.Times):F2} s of {rounds} ({Median(side.Times) / baseline:F3}x sdk-default only); CPU {Median(side.Cpu):F2} s ({Median(side.Cpu) / baselineCpu:F3}x); allocated {Median(side.Allocated):F3} GB ({Median(side.Allocated) / Median(sides[0].Allocated):F3}x); GC pauses {Median(side.Paused):F2} s");
             }
 
             // CPU time (all threads, GC included) is the steadier figure on a shared 2-core machine: it counts the work

@@ -11,48 +11,58 @@ namespace GradLint.Benchmarks
         /// In-process: the benchmarks use the build's own output (TorchSharp's native library patched
         /// for this OS, see eng/), and side-by-side cases share one process and one machine state.
         /// </summary>
-        public static void Main(string[] args)
+        public static int Main(string[] args)
         {
+            if (CompilerGc.RunsAnalyzerCost(args) && !CompilerGc.IsInEffect())
+            {
+                return CompilerGc.RunAgainUnderIt(args);
+            }
+
+            if (CompilerGc.RunsAnalyzerCost(args))
+            {
+                System.Console.WriteLine($"// GC: {(System.Runtime.GCSettings.IsServerGC ? "server, as the compiler runs" : "workstation (DOTNET_gcServer=0)")}");
+            }
+
             if (args.Length > 0 && args[0] == "--analyzer-profile")
             {
                 AnalyzerCostBenchmarks.Profile();
-                return;
+                return 0;
             }
 
             if (args.Length > 1 && args[0] == "--analyzer-ab")
             {
                 AnalyzerCostBenchmarks.CompareWith(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
-                return;
+                return 0;
             }
 
             if (args.Length > 2 && args[0] == "--analyzer-repeat")
             {
                 AnalyzerCostBenchmarks.Repeat(args[1] == "gradlint", int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
-                return;
+                return 0;
             }
 
             if (args.Length > 0 && args[0] == "--analyzer-telemetry")
             {
                 AnalyzerCostBenchmarks.Telemetry(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
-                return;
+                return 0;
             }
 
             if (args.Length > 0 && args[0] == "--analyzer-check")
             {
                 AnalyzerCostBenchmarks.Check();
-                return;
+                return 0;
             }
 
             if (args.Length > 1 && args[0] == "--third-party")
             {
                 ThirdPartyCorpus.Run(args[1], args.Length > 2 ? args[2] : "GL");
-                return;
+                return 0;
             }
 
             if (args.Length > 0 && args[0] == "--probe-memory")
             {
                 ProbeMemory.Run();
-                return;
+                return 0;
             }
 
 
@@ -63,6 +73,7 @@ namespace GradLint.Benchmarks
                 .WithIterationCount(30);
             var config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+            return 0;
         }
     }
 }
