@@ -8,7 +8,9 @@ using GradLint.Analyzers.Model;
 using GradLint.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace GradLint.Analyzers
 {
@@ -93,7 +95,62 @@ namespace GradLint.Analyzers
                     var actions = byKind.Value.ToArray();
                     start.RegisterSyntaxNodeAction(context => Dispatch(context, actions, switches), byKind.Key);
                 }
+
+                if (collected.Invocations.Count > 0)
+                {
+                    var candidates = collected.Invocations.ToArray();
+                    start.RegisterSyntaxNodeAction(context => DispatchCall(context, candidates, switches), SyntaxKind.InvocationExpression);
+                }
             });
+        }
+
+        // Every call is shown to the dozen-odd rules that look at calls: its invoked name is read once, and it is bound
+        // once, for the first rule that accepts it, instead of once per rule (CandidateInvocations.Run).
+        private static void DispatchCall(in SyntaxNodeAnalysisContext context, RuleInvocation[] candidates, RuleSwitches switches)
+        {
+            if (context.IsGeneratedCode)
+            {
+                return;
+            }
+
+            var call = (InvocationExpressionSyntax)context.Node;
+            if (CandidateInvocations.InvokedName(call) is not { } name)
+            {
+                return;
+            }
+
+            var on = switches.For(call.SyntaxTree, context.CancellationToken);
+            IInvocationOperation? invocation = null;
+            List<ExceptionDispatchInfo>? failures = null;
+            foreach (var candidate in candidates)
+            {
+                if (!on[candidate.Rule])
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (!candidate.Candidate.Accepts(call, name, context.Options))
+                    {
+                        continue;
+                    }
+
+                    invocation ??= context.SemanticModel.GetOperation(call, context.CancellationToken) as IInvocationOperation;
+                    if (invocation is null)
+                    {
+                        break;   // not a call the compiler could bind (an error, a dynamic call): no rule looks at it
+                    }
+
+                    candidate.Candidate.Analyze(new InvocationContext(invocation, context));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    (failures ??= new List<ExceptionDispatchInfo>()).Add(ExceptionDispatchInfo.Capture(exception));
+                }
+            }
+
+            ThrowAfterAll(failures);
         }
 
         private static void Dispatch(in SyntaxNodeAnalysisContext context, RuleAction[] actions, RuleSwitches switches)
@@ -118,11 +175,17 @@ namespace GradLint.Analyzers
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    // The next rules still see the node; the failure is thrown after them, so it is reported as AD0001.
                     (failures ??= new List<ExceptionDispatchInfo>()).Add(ExceptionDispatchInfo.Capture(exception));
                 }
             }
 
+            ThrowAfterAll(failures);
+        }
+
+        // One rule's exception does not keep the next rules from the node: failures are thrown after all of them ran,
+        // so the driver reports them as AD0001.
+        private static void ThrowAfterAll(List<ExceptionDispatchInfo>? failures)
+        {
             if (failures is { Count: 1 })
             {
                 failures[0].Throw();
@@ -147,6 +210,19 @@ namespace GradLint.Analyzers
             public Action<SyntaxNodeAnalysisContext> Run { get; }
         }
 
+        private readonly struct RuleInvocation
+        {
+            public RuleInvocation(int rule, InvocationCandidate candidate)
+            {
+                Rule = rule;
+                Candidate = candidate;
+            }
+
+            public int Rule { get; }
+
+            public InvocationCandidate Candidate { get; }
+        }
+
         /// <summary>Every rule's syntax actions, by node kind, in rule order.</summary>
         private sealed class CollectedActions : RuleActions
         {
@@ -158,6 +234,10 @@ namespace GradLint.Analyzers
             public int CurrentRule { get; set; }
 
             public Dictionary<SyntaxKind, List<RuleAction>> ByKind { get; } = new Dictionary<SyntaxKind, List<RuleAction>>();
+
+            public List<RuleInvocation> Invocations { get; } = new List<RuleInvocation>();
+
+            public override void RegisterInvocationAction(InvocationCandidate candidate) => Invocations.Add(new RuleInvocation(CurrentRule, candidate));
 
             public override void RegisterUserCodeNodeAction(Action<SyntaxNodeAnalysisContext> action, params SyntaxKind[] kinds)
             {

@@ -37,6 +37,26 @@ namespace GradLint.Analyzers.Model
         public void ReportDiagnostic(Diagnostic diagnostic) => source.ReportDiagnostic(diagnostic);
     }
 
+    /// <summary>What one rule asks of a call before it is bound (its name, then its syntax) and what it does with the bound call.</summary>
+    internal sealed class InvocationCandidate
+    {
+        private readonly Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName;
+        private readonly Func<InvocationExpressionSyntax, string, bool>? isCandidateCall;
+
+        public InvocationCandidate(Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Func<InvocationExpressionSyntax, string, bool>? isCandidateCall, Action<InvocationContext> analyze)
+        {
+            this.isCandidateName = isCandidateName;
+            this.isCandidateCall = isCandidateCall;
+            Analyze = analyze;
+        }
+
+        public Action<InvocationContext> Analyze { get; }
+
+        /// <summary>True when the rule wants <paramref name="call"/> (invoking <paramref name="name"/>) bound and analysed.</summary>
+        public bool Accepts(InvocationExpressionSyntax call, string name, AnalyzerOptions options) =>
+            isCandidateName(name, options, call.SyntaxTree) && (isCandidateCall is null || isCandidateCall(call, name));
+    }
+
     /// <summary>
     /// Registers a rule for the invocations whose method name could matter to it.
     /// </summary>
@@ -52,24 +72,18 @@ namespace GradLint.Analyzers.Model
     {
         /// <param name="isCandidateName">A cheap test of the invoked name.</param>
         /// <param name="isCandidateCall">Optional: a syntax test of the call itself, for a name as common as <c>call</c> (argument count, …).</param>
-        public static void Register(RuleActions actions, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze, Func<InvocationExpressionSyntax, string, bool>? isCandidateCall = null)
-        {
-            actions.RegisterUserCodeNodeAction(
-                context =>
-                {
-                    var call = (InvocationExpressionSyntax)context.Node;
-                    var name = InvokedName(call);
-                    if (name is null || !isCandidateName(name, context.Options, call.SyntaxTree) || (isCandidateCall is not null && !isCandidateCall(call, name)))
-                    {
-                        return;
-                    }
+        public static void Register(RuleActions actions, Func<string, AnalyzerOptions, SyntaxTree, bool> isCandidateName, Action<InvocationContext> analyze, Func<InvocationExpressionSyntax, string, bool>? isCandidateCall = null) =>
+            actions.RegisterInvocationAction(new InvocationCandidate(isCandidateName, isCandidateCall, analyze));
 
-                    if (context.SemanticModel.GetOperation(call, context.CancellationToken) is IInvocationOperation invocation)
-                    {
-                        analyze(new InvocationContext(invocation, context));
-                    }
-                },
-                SyntaxKind.InvocationExpression);
+        /// <summary>One rule's candidate test and analysis of one call (a rule run on its own; the host groups them, see <see cref="RuleActions"/>).</summary>
+        public static void Run(in SyntaxNodeAnalysisContext context, InvocationCandidate candidate)
+        {
+            var call = (InvocationExpressionSyntax)context.Node;
+            if (InvokedName(call) is { } name && candidate.Accepts(call, name, context.Options)
+                && context.SemanticModel.GetOperation(call, context.CancellationToken) is IInvocationOperation invocation)
+            {
+                candidate.Analyze(new InvocationContext(invocation, context));
+            }
         }
 
         /// <summary>

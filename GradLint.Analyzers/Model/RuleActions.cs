@@ -27,6 +27,13 @@ namespace GradLint.Analyzers.Model
         /// <summary>Runs <paramref name="action"/> on every node of <paramref name="kinds"/> in user code (see <see cref="UserCodeActions"/>).</summary>
         public abstract void RegisterUserCodeNodeAction(Action<SyntaxNodeAnalysisContext> action, params SyntaxKind[] kinds);
 
+        /// <summary>
+        /// Runs <paramref name="candidate"/>'s analysis on every call in user code it accepts, bound to its operation
+        /// (<see cref="CandidateInvocations"/>). Most rules look at calls; the host reads each call's invoked name once and
+        /// binds it once for all the rules that accept it, instead of once per rule.
+        /// </summary>
+        public abstract void RegisterInvocationAction(InvocationCandidate candidate);
+
         /// <summary>Registers with the compiler, one syntax action per call.</summary>
         public static RuleActions Direct(CompilationStartAnalysisContext start) => new DirectActions(start);
 
@@ -49,6 +56,9 @@ namespace GradLint.Analyzers.Model
                         }
                     },
                     kinds);
+
+            public override void RegisterInvocationAction(InvocationCandidate candidate) =>
+                RegisterUserCodeNodeAction(context => CandidateInvocations.Run(context, candidate), SyntaxKind.InvocationExpression);
         }
     }
 }

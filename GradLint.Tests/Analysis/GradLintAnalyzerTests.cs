@@ -179,13 +179,15 @@ namespace GradLint.Tests.Analysis
             Assert.Empty(Triggered.Except(hosted.Select(f => f.Split(' ')[0])));   // every rule the sources are written for reported
         }
 
-        [Fact]
-        public async Task A_rule_turned_off_for_a_file_is_not_run_there_and_the_other_rules_still_report()
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]   // a rule that looks at calls, whose calls the host reads and binds once for every such rule
+        public async Task A_rule_turned_off_for_a_file_is_not_run_there_and_the_other_rules_still_report(bool looksAtCalls)
         {
             var compilation = Compile.Create(false, Trainer, Loops);
             var first = compilation.SyntaxTrees.First();
             var settings = new Settings(perTree: new() { [(first, CountingRule.Id)] = ReportDiagnostic.Suppress, [(first, "GL2009")] = ReportDiagnostic.Suppress });
-            var counting = new CountingRule();
+            var counting = new CountingRule(looksAtCalls);
             var host = new GradLintAnalyzer(GradLintAnalyzer.AllRules().Add(counting));
             var diagnostics = await compilation.WithOptions(compilation.Options.WithSyntaxTreeOptionsProvider(settings))
                 .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(host)).GetAnalyzerDiagnosticsAsync();
@@ -223,11 +225,13 @@ namespace GradLint.Tests.Analysis
             Assert.False(Off(new Settings(perTree: new() { [(tree, "GL2008")] = ReportDiagnostic.Suppress })));
         }
 
-        [Fact]
-        public async Task One_rules_exception_surfaces_as_AD0001_and_the_other_rules_still_see_the_node()
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task One_rules_exception_surfaces_as_AD0001_and_the_other_rules_still_see_the_node(bool looksAtCalls)
         {
             var compilation = Compile.Create(false, Trainer, Loops);
-            var host = new GradLintAnalyzer(GradLintAnalyzer.AllRules().Insert(0, new ThrowingRule()));
+            var host = new GradLintAnalyzer(GradLintAnalyzer.AllRules().Insert(0, new ThrowingRule(looksAtCalls)));
             var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(host)).GetAnalyzerDiagnosticsAsync();
 
             Assert.Contains(diagnostics, d => d.Id == "AD0001" && d.GetMessage().Contains(nameof(ThrowingRule), StringComparison.Ordinal));
@@ -247,31 +251,59 @@ namespace GradLint.Tests.Analysis
                 .OrderBy(s => s, StringComparer.Ordinal)
                 .ToArray();
 
-        /// <summary>A rule that throws on every invocation it is shown (hosted, like every rule: no attribute).</summary>
+        /// <summary>
+        /// A rule that throws on every invocation it is shown (hosted, like every rule: no attribute) — from a syntax action,
+        /// or as a rule that looks at calls, when each call is bound for it.
+        /// </summary>
 #pragma warning disable RS1001
         private sealed class ThrowingRule : TorchRuleAnalyzer
         {
+            private readonly bool looksAtCalls;
+
+            public ThrowingRule(bool looksAtCalls) => this.looksAtCalls = looksAtCalls;
+
             public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
                 ImmutableArray.Create(new DiagnosticDescriptor("GL9999", "throws", "throws", "Test", DiagnosticSeverity.Warning, isEnabledByDefault: true));
 
-            private protected override void Register(RuleActions actions, TorchContext torch) =>
-                actions.RegisterUserCodeNodeAction(_ => throw new InvalidOperationException(nameof(ThrowingRule)), SyntaxKind.InvocationExpression);
+            private protected override void Register(RuleActions actions, TorchContext torch)
+            {
+                if (looksAtCalls)
+                {
+                    CandidateInvocations.Register(actions, (_, _, _) => true, _ => throw new InvalidOperationException(nameof(ThrowingRule)));
+                }
+                else
+                {
+                    actions.RegisterUserCodeNodeAction(_ => throw new InvalidOperationException(nameof(ThrowingRule)), SyntaxKind.InvocationExpression);
+                }
+            }
         }
 #pragma warning restore RS1001
 
-        /// <summary>A rule that reports nothing and records the file of every invocation it is handed.</summary>
+        /// <summary>A rule that reports nothing and records the file of every invocation it is handed (or, looking at calls, asked about).</summary>
 #pragma warning disable RS1001
         private sealed class CountingRule : TorchRuleAnalyzer
         {
             public const string Id = "GL9998";
+            private readonly bool looksAtCalls;
+
+            public CountingRule(bool looksAtCalls) => this.looksAtCalls = looksAtCalls;
 
             public System.Collections.Concurrent.ConcurrentQueue<string> Files { get; } = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
             public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
                 ImmutableArray.Create(new DiagnosticDescriptor(Id, "counts", "counts", "Test", DiagnosticSeverity.Warning, isEnabledByDefault: true));
 
-            private protected override void Register(RuleActions actions, TorchContext torch) =>
-                actions.RegisterUserCodeNodeAction(context => Files.Enqueue(context.Node.SyntaxTree.FilePath), SyntaxKind.InvocationExpression);
+            private protected override void Register(RuleActions actions, TorchContext torch)
+            {
+                if (looksAtCalls)
+                {
+                    CandidateInvocations.Register(actions, (_, _, tree) => { Files.Enqueue(tree.FilePath); return false; }, _ => { });
+                }
+                else
+                {
+                    actions.RegisterUserCodeNodeAction(context => Files.Enqueue(context.Node.SyntaxTree.FilePath), SyntaxKind.InvocationExpression);
+                }
+            }
         }
 #pragma warning restore RS1001
 
