@@ -251,6 +251,73 @@ namespace GradLint.Benchmarks
             }
         }
 
+        /// <summary>
+        /// `--analyzer-pool &lt;log&gt;…`: the rounds of several `--analyzer-ab` runs (their printed `// round` lines) pooled —
+        /// each side's compile over the same round's baseline, medians and bootstrap 90% intervals over every round. One
+        /// run's interval does not cover the drift between runs on this machine; many runs pooled do.
+        /// </summary>
+        public static void Pool(IReadOnlyList<string> logs)
+        {
+            var round = new Regex(@"^// round \d+: (?<sides>.*)$");
+            var side = new Regex(@"(?<name>[^,]+?) (?<wall>[\d.]+) s \(CPU (?<cpu>[\d.]+) s");
+            var wall = new Dictionary<string, List<double>>();
+            var cpu = new Dictionary<string, List<double>>();
+            var rounds = 0;
+            foreach (var log in logs)
+            {
+                foreach (var line in File.ReadLines(log))
+                {
+                    var match = round.Match(line);
+                    if (!match.Success)
+                    {
+                        continue;
+                    }
+
+                    var sides = side.Matches(match.Groups["sides"].Value).Cast<Match>()
+                        .Select(m => (Name: m.Groups["name"].Value.Trim(), Wall: Parse(m.Groups["wall"].Value), Cpu: Parse(m.Groups["cpu"].Value)))
+                        .ToList();
+                    if (sides.Count < 2)
+                    {
+                        throw new InvalidDataException($"{log}: a round line without a baseline and a side to compare: {line}");
+                    }
+
+                    rounds++;
+                    foreach (var other in sides.Skip(1))
+                    {
+                        // By side name across the runs; and every side together, which means something when the sides are one
+                        // build (an A/A run against a copy of it).
+                        const string All = "all sides together (one build in an A/A run)";
+                        foreach (var (key, ratio, into) in new[] { (other.Name, other.Wall / sides[0].Wall, wall), (other.Name, other.Cpu / sides[0].Cpu, cpu), (All, other.Wall / sides[0].Wall, wall), (All, other.Cpu / sides[0].Cpu, cpu) })
+                        {
+                            if (!into.TryGetValue(key, out var list))
+                            {
+                                into[key] = list = new List<double>();
+                            }
+
+                            list.Add(ratio);
+                        }
+                    }
+                }
+            }
+
+            if (rounds == 0)
+            {
+                throw new InvalidDataException("No '// round' lines in " + string.Join(", ", logs) + ": pass the output of --analyzer-ab runs.");
+            }
+
+            Console.WriteLine($"{rounds} rounds from {logs.Count} run(s); each side over the same round's baseline (the first side of its line):");
+            foreach (var key in wall.Keys)
+            {
+                var w = wall[key];
+                var c = cpu[key];
+                var median = w.OrderBy(r => r).ElementAt(w.Count / 2);
+                var cpuMedian = c.OrderBy(r => r).ElementAt(c.Count / 2);
+                Console.WriteLine($"  {key}: {w.Count} ratios; wall median {median:F3}x (90% interval {Interval(w)}), CPU median {cpuMedian:F3}x (90% interval {Interval(c)})");
+            }
+
+            static double Parse(string value) => double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         private static List<double> PairedRatios(List<double> side, List<double> baseline) =>
             side.Zip(baseline, (a, b) => a / b).ToList();
 

@@ -23,7 +23,7 @@ namespace GradLint.Benchmarks
         private const string Variable = "DOTNET_gcServer";
 
         public static bool RunsAnalyzerCost(string[] args) =>
-            args.Length > 0 && (args[0].StartsWith("--analyzer-", StringComparison.Ordinal)
+            args.Length > 0 && ((args[0].StartsWith("--analyzer-", StringComparison.Ordinal) && args[0] != "--analyzer-pool")
                 || args.Any(a => a.Contains("AnalyzerCost", StringComparison.Ordinal)));
 
         public static bool IsInEffect() =>

@@ -1,3 +1,4 @@
+using System.Linq;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
@@ -32,6 +33,12 @@ namespace GradLint.Benchmarks
             if (args.Length > 1 && args[0] == "--analyzer-ab")
             {
                 AnalyzerCostBenchmarks.CompareWith(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
+                return 0;
+            }
+
+            if (args.Length > 1 && args[0] == "--analyzer-pool")
+            {
+                AnalyzerCostBenchmarks.Pool(args.Skip(1).ToArray());
                 return 0;
             }
 
