@@ -26,7 +26,9 @@ namespace GradLint.Analyzers
     /// their actions through <see cref="RuleActions"/>. What one analyzer per rule gave for free is kept here:
     /// a rule that every setting for a file turns off (<c>dotnet_diagnostic.GLxxxx.severity = none</c> in
     /// .editorconfig or a global config, <c>/nowarn</c>) does no work in that file (<see cref="RuleSwitches"/>), and
-    /// an exception in one rule does not keep the others from a node (it still surfaces as AD0001).
+    /// an exception in one rule does not keep the others from a node (it still surfaces as AD0001). The rules that look at
+    /// calls (most of them) register a candidate test instead of a syntax action: the host reads each call's invoked name
+    /// once and binds the call once for all the rules that accept it (<see cref="DispatchCall"/>).
     /// </remarks>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class GradLintAnalyzer : DiagnosticAnalyzer

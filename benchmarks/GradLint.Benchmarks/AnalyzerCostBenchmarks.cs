@@ -18,7 +18,8 @@ namespace GradLint.Benchmarks
     /// baselines: no analyzers at all, and the analyzers `dotnet build` runs by default (the SDK's
     /// NetAnalyzers with analysislevel_10_default severities). Every operation analyzer makes the
     /// compiler bind method bodies a second time; the SDK's default analyzers already pay that in
-    /// every real build, so "sdk-default" is the comparison a user sees.
+    /// every real build, so "sdk-default" is the comparison a user sees. Run under server GC, as the compiler
+    /// runs (<see cref="CompilerGc"/>).
     /// </summary>
     [WarmupCount(2)]
     [IterationCount(10)]
