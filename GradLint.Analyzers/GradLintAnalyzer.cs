@@ -108,7 +108,7 @@ namespace GradLint.Analyzers
 
         // Every call is shown to the dozen-odd rules that look at calls: its invoked name is read once, and it is bound
         // once, for the first rule that accepts it, instead of once per rule (CandidateInvocations.Run).
-        private static void DispatchCall(in SyntaxNodeAnalysisContext context, RuleInvocation[] candidates, RuleSwitches switches)
+        private static void DispatchCall(in SyntaxNodeAnalysisContext context, OfRule<InvocationCandidate>[] candidates, RuleSwitches switches)
         {
             if (context.IsGeneratedCode)
             {
@@ -133,7 +133,7 @@ namespace GradLint.Analyzers
 
                 try
                 {
-                    if (!candidate.Candidate.Accepts(call, name, context.Options))
+                    if (!candidate.Action.Accepts(call, name, context.Options))
                     {
                         continue;
                     }
@@ -144,7 +144,7 @@ namespace GradLint.Analyzers
                         break;   // not a call the compiler could bind (an error, a dynamic call): no rule looks at it
                     }
 
-                    candidate.Candidate.Analyze(new InvocationContext(invocation, context));
+                    candidate.Action.Analyze(new InvocationContext(invocation, context));
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -155,7 +155,7 @@ namespace GradLint.Analyzers
             ThrowAfterAll(failures);
         }
 
-        private static void Dispatch(in SyntaxNodeAnalysisContext context, RuleAction[] actions, RuleSwitches switches)
+        private static void Dispatch(in SyntaxNodeAnalysisContext context, OfRule<Action<SyntaxNodeAnalysisContext>>[] actions, RuleSwitches switches)
         {
             if (context.IsGeneratedCode)
             {
@@ -173,7 +173,7 @@ namespace GradLint.Analyzers
 
                 try
                 {
-                    action.Run(context);
+                    action.Action(context);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -199,30 +199,18 @@ namespace GradLint.Analyzers
             }
         }
 
-        private readonly struct RuleAction
+        /// <summary>What a rule registered (a syntax action, or a call candidate), with the index of the rule it belongs to.</summary>
+        private readonly struct OfRule<T>
         {
-            public RuleAction(int rule, Action<SyntaxNodeAnalysisContext> run)
+            public OfRule(int rule, T action)
             {
                 Rule = rule;
-                Run = run;
+                Action = action;
             }
 
             public int Rule { get; }
 
-            public Action<SyntaxNodeAnalysisContext> Run { get; }
-        }
-
-        private readonly struct RuleInvocation
-        {
-            public RuleInvocation(int rule, InvocationCandidate candidate)
-            {
-                Rule = rule;
-                Candidate = candidate;
-            }
-
-            public int Rule { get; }
-
-            public InvocationCandidate Candidate { get; }
+            public T Action { get; }
         }
 
         /// <summary>Every rule's syntax actions, by node kind, in rule order.</summary>
@@ -235,11 +223,11 @@ namespace GradLint.Analyzers
 
             public int CurrentRule { get; set; }
 
-            public Dictionary<SyntaxKind, List<RuleAction>> ByKind { get; } = new Dictionary<SyntaxKind, List<RuleAction>>();
+            public Dictionary<SyntaxKind, List<OfRule<Action<SyntaxNodeAnalysisContext>>>> ByKind { get; } = new Dictionary<SyntaxKind, List<OfRule<Action<SyntaxNodeAnalysisContext>>>>();
 
-            public List<RuleInvocation> Invocations { get; } = new List<RuleInvocation>();
+            public List<OfRule<InvocationCandidate>> Invocations { get; } = new List<OfRule<InvocationCandidate>>();
 
-            public override void RegisterInvocationAction(InvocationCandidate candidate) => Invocations.Add(new RuleInvocation(CurrentRule, candidate));
+            public override void RegisterInvocationAction(InvocationCandidate candidate) => Invocations.Add(new OfRule<InvocationCandidate>(CurrentRule, candidate));
 
             public override void RegisterUserCodeNodeAction(Action<SyntaxNodeAnalysisContext> action, params SyntaxKind[] kinds)
             {
@@ -247,10 +235,10 @@ namespace GradLint.Analyzers
                 {
                     if (!ByKind.TryGetValue(kind, out var list))
                     {
-                        ByKind[kind] = list = new List<RuleAction>();
+                        ByKind[kind] = list = new List<OfRule<Action<SyntaxNodeAnalysisContext>>>();
                     }
 
-                    list.Add(new RuleAction(CurrentRule, action));
+                    list.Add(new OfRule<Action<SyntaxNodeAnalysisContext>>(CurrentRule, action));
                 }
             }
         }

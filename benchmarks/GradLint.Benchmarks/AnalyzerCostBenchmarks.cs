@@ -230,7 +230,6 @@ namespace GradLint.Benchmarks
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"// round {round + 1}: ") + string.Join(", ", sides.Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Name} {s.Times[round]:F3} s (CPU {s.Cpu[round]:F3} s, allocated {s.Allocated[round]:F3} GB, GC pauses {s.Paused[round]:F3} s)"))));
             }
 
-            double Median(List<double> times) => times.OrderBy(t => t).ElementAt(times.Count / 2);
             var baseline = Median(sides[0].Times);
             var baselineCpu = Median(sides[0].Cpu);
             foreach (var side in sides)
@@ -287,15 +286,10 @@ namespace GradLint.Benchmarks
                     {
                         // By side name across the runs; and every side together, which means something when the sides are one
                         // build (an A/A run against a copy of it).
-                        const string All = "all sides together (one build in an A/A run)";
-                        foreach (var (key, ratio, into) in new[] { (other.Name, other.Wall / sides[0].Wall, wall), (other.Name, other.Cpu / sides[0].Cpu, cpu), (All, other.Wall / sides[0].Wall, wall), (All, other.Cpu / sides[0].Cpu, cpu) })
+                        foreach (var key in new[] { other.Name, "all sides together (one build in an A/A run)" })
                         {
-                            if (!into.TryGetValue(key, out var list))
-                            {
-                                into[key] = list = new List<double>();
-                            }
-
-                            list.Add(ratio);
+                            Ratios(wall, key).Add(other.Wall / sides[0].Wall);
+                            Ratios(cpu, key).Add(other.Cpu / sides[0].Cpu);
                         }
                     }
                 }
@@ -311,13 +305,16 @@ namespace GradLint.Benchmarks
             {
                 var w = wall[key];
                 var c = cpu[key];
-                var median = w.OrderBy(r => r).ElementAt(w.Count / 2);
-                var cpuMedian = c.OrderBy(r => r).ElementAt(c.Count / 2);
-                Console.WriteLine($"  {key}: {w.Count} ratios; wall median {median:F3}x (90% interval {Interval(w)}), CPU median {cpuMedian:F3}x (90% interval {Interval(c)})");
+                Console.WriteLine($"  {key}: {w.Count} ratios; wall median {Median(w):F3}x (90% interval {Interval(w)}), CPU median {Median(c):F3}x (90% interval {Interval(c)})");
             }
 
             static double Parse(string value) => double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+            static List<double> Ratios(Dictionary<string, List<double>> byKey, string key) =>
+                byKey.TryGetValue(key, out var list) ? list : byKey[key] = new List<double>();
         }
+
+        /// <summary>The middle value (the upper one of an even count), as every figure of these runs is read.</summary>
+        private static double Median(IReadOnlyCollection<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
 
         private static List<double> PairedRatios(List<double> side, List<double> baseline) =>
             side.Zip(baseline, (a, b) => a / b).ToList();
