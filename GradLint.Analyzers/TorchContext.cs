@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradLint.Analyzers
@@ -193,6 +195,96 @@ namespace GradLint.Analyzers
         /// <summary>The training step of the function <paramref name="operation"/> belongs to, built once and shared by GL1001–GL1004.</summary>
         public TrainingStep StepOf(IOperation operation, TrainingContext training) =>
             steps.GetValue(TrainingStep.RootOf(operation, this), root => new System.Lazy<TrainingStep>(() => TrainingStep.Build(root, training))).Value;
+
+        // Keyed by a type of this compilation (its original definition) and the names asked about; both live as long as
+        // the compilation anyway.
+        private readonly ConcurrentDictionary<(ITypeSymbol Type, NameSet Of), string[]> namesBuiltIn =
+            new ConcurrentDictionary<(ITypeSymbol Type, NameSet Of), string[]>(new TypeAndNamesComparer());
+
+        /// <summary>
+        /// Which of the names <paramref name="of"/> a call or object creation in <paramref name="type"/>'s own declarations
+        /// (all its parts) names — <c>nn.Dropout(…)</c> and <c>new LSTM(…)</c> alike —, read from its syntax once per
+        /// compilation: GL1001's risk reading and GL3003's mode check ask about the same model types for every step and
+        /// loop that uses them. Each name is searched for in the declarations' text, not found by a walk of their nodes.
+        /// Empty for a type declared in metadata.
+        /// </summary>
+        public IReadOnlyList<string> CalledOrCreatedNames(ITypeSymbol type, NameSet of)
+        {
+            var key = (type.OriginalDefinition, of);
+            return namesBuiltIn.TryGetValue(key, out var names) ? names : namesBuiltIn.GetOrAdd(key, ReadCalledOrCreatedNames(key.OriginalDefinition, of));
+        }
+
+        private static string[] ReadCalledOrCreatedNames(ITypeSymbol type, NameSet of)
+        {
+            var found = new List<string>();
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                var declaration = reference.GetSyntax();
+                if (IdentifierSearch.SearchableText(reference.SyntaxTree, reference.Span) is { } text)
+                {
+                    // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
+                    foreach (var name in of.Names)
+                    {
+                        if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span.Start, name).Any(NamesACallOrCreation))
+                        {
+                            found.Add(name);
+                        }
+                    }
+
+                    continue;
+                }
+
+                foreach (var node in declaration.DescendantNodes())
+                {
+                    var name = node switch
+                    {
+                        InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call),
+                        ObjectCreationExpressionSyntax creation => CandidateInvocations.CreatedTypeName(creation),
+                        _ => null,
+                    };
+                    if (name is not null && of.Contains(name) && !found.Contains(name))
+                    {
+                        found.Add(name);
+                    }
+                }
+            }
+
+            return found.Count == 0 ? System.Array.Empty<string>() : found.ToArray();
+        }
+
+        // The identifier is the name CandidateInvocations reads from a call (f(…), x.f(…), x?.f(…)) or from an object creation
+        // (new F(…), new A.B.F(…), new global::F(…)).
+        private static bool NamesACallOrCreation(SyntaxToken identifier)
+        {
+            if (identifier.Parent is not SimpleNameSyntax name)
+            {
+                return false;
+            }
+
+            SyntaxNode named = name.Parent switch
+            {
+                MemberAccessExpressionSyntax access when access.Name == name => access,
+                MemberBindingExpressionSyntax binding when binding.Name == name => binding,
+                QualifiedNameSyntax qualified when qualified.Right == name => qualified,
+                AliasQualifiedNameSyntax alias when alias.Name == name => alias,
+                _ => name,
+            };
+            return named.Parent switch
+            {
+                InvocationExpressionSyntax call => call.Expression == named,
+                ObjectCreationExpressionSyntax creation => creation.Type == named,
+                _ => false,
+            };
+        }
+
+        private sealed class TypeAndNamesComparer : IEqualityComparer<(ITypeSymbol Type, NameSet Of)>
+        {
+            public bool Equals((ITypeSymbol Type, NameSet Of) x, (ITypeSymbol Type, NameSet Of) y) =>
+                ReferenceEquals(x.Of, y.Of) && SymbolEqualityComparer.Default.Equals(x.Type, y.Type);
+
+            public int GetHashCode((ITypeSymbol Type, NameSet Of) key) =>
+                (SymbolEqualityComparer.Default.GetHashCode(key.Type) * 31) + RuntimeHelpers.GetHashCode(key.Of);
+        }
 
         /// <summary>
         /// The simple names of the methods invoked anywhere inside <paramref name="node"/> (lambdas and local functions

@@ -39,6 +39,9 @@ namespace GradLint.Analyzers.Model
             "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer", "scaled_dot_product_attention",
         };
 
+        // The names the decision reads, looked up in the module types a step calls (TorchContext.CalledOrCreatedNames).
+        private static readonly NameSet DecidingNames = new NameSet(ClassificationLosses.Concat(RegressionLosses).Concat(SequenceLayers));
+
         private static readonly string[] RewardWords = { "reward", "return", "advantage", "tdtarget", "td_target", "qvalue", "q_value", "qtarget", "q_target", "bellman" };
 
         private static readonly int ShortestRewardWord = RewardWords.Min(w => w.Length);
@@ -76,26 +79,17 @@ namespace GradLint.Analyzers.Model
                 return false;
             }
 
-            // The module types the function calls (its model, its loss modules): their own code and fields, each read once.
+            // The module types the function calls (its model, its loss modules): their own code and fields, each read once
+            // per compilation (TorchContext.CalledOrCreatedNames), not once per step that uses them.
             var moduleTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var operation in root.DescendantsAndSelf())
             {
                 if (operation is IInvocationOperation { TargetMethod.Name: "forward" or "call", Instance: { Type: { } type } } && moduleTypes.Add(type) && torch.IsModule(type))
                 {
                     Note(names, type.Name);
-                    foreach (var reference in type.DeclaringSyntaxReferences)
+                    foreach (var name in torch.CalledOrCreatedNames(type, DecidingNames))
                     {
-                        foreach (var node in reference.GetSyntax().DescendantNodes())
-                        {
-                            if (node is InvocationExpressionSyntax call && CandidateInvocations.InvokedName(call) is { } name)
-                            {
-                                Note(names, name);
-                            }
-                            else if (node is ObjectCreationExpressionSyntax creation)
-                            {
-                                Note(names, CandidateInvocations.CreatedTypeName(creation));
-                            }
-                        }
+                        Note(names, name);
                     }
                 }
             }

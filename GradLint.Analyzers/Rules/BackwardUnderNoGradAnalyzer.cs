@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace GradLint.Analyzers.Rules
 {
@@ -68,34 +69,64 @@ namespace GradLint.Analyzers.Rules
             }
 
             var model = backward.SemanticModel!;
-            SyntaxNode? last = null;
             var position = backward.Syntax.SpanStart;
-            // Nothing that ends before the local's declaration can assign it: the walk starts there when the declaration
-            // is in this function (usually the statement before the call), and never visits what starts after the call.
-            var start = local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is VariableDeclaratorSyntax declared && body.Span.Contains(declared.Span)
-                ? declared.SpanStart
-                : body.SpanStart;
-            foreach (var node in body.DescendantNodes(n => n.SpanStart < position && n.Span.End > start))
+            // Nothing that ends before the local's declaration can assign it: the search starts there when the declaration
+            // is in this function (usually the statement before the call), and stops at the call.
+            var declared = local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() as VariableDeclaratorSyntax;
+            var start = declared is not null && body.Span.Contains(declared.Span) ? declared.SpanStart : body.SpanStart;
+            if (start >= position)
             {
-                if (node.SpanStart >= position)
-                {
-                    continue;
-                }
+                return null;
+            }
 
-                switch (node)
+            // The local's name in the source text between them, each occurrence looked up as a token; text whose identifiers
+            // may be spelled other than their value is walked instead.
+            if (IdentifierSearch.SearchableText(body.SyntaxTree, TextSpan.FromBounds(start, position)) is not { } text)
+            {
+                return LastAssignedByWalk(body, local, declared, model, start, position);
+            }
+
+            SyntaxNode? last = null;
+            foreach (var token in IdentifierSearch.Identifiers(body, text, start, local.Name))
+            {
+                if (LastAssigned(token.Parent, local, declared, model) is { } assigned)
                 {
-                    case VariableDeclaratorSyntax { Initializer: { } initializer } declarator
-                        when declarator.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), local):
-                        last = initializer.Value;
-                        break;
-                    case AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment
-                        when target.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target).Symbol, local):
-                        last = assignment.Right;
-                        break;
+                    last = assigned;
                 }
             }
 
             return last;
         }
+
+        // The value a declarator or an assignment of the local gives it, when that is what the node is.
+        private static SyntaxNode? LastAssigned(SyntaxNode? node, ILocalSymbol local, VariableDeclaratorSyntax? declared, SemanticModel model) => node switch
+        {
+            VariableDeclaratorSyntax { Initializer: { } initializer } declarator
+                when declarator.Identifier.ValueText == local.Name && IsDeclarationOf(declarator, local, declared, model) => initializer.Value,
+            IdentifierNameSyntax { Parent: AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment } identifier
+                when identifier == target && target.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target).Symbol, local) => assignment.Right,
+            _ => null,
+        };
+
+        private static SyntaxNode? LastAssignedByWalk(SyntaxNode body, ILocalSymbol local, VariableDeclaratorSyntax? declared, SemanticModel model, int start, int position)
+        {
+            SyntaxNode? last = null;
+            foreach (var node in body.DescendantNodes(n => n.SpanStart < position && n.Span.End > start))
+            {
+                if (node.SpanStart < position
+                    && LastAssigned(node is VariableDeclaratorSyntax ? node : (node as AssignmentExpressionSyntax)?.Left, local, declared, model) is { } assigned)
+                {
+                    last = assigned;
+                }
+            }
+
+            return last;
+        }
+
+        // A local has one declarator: another of the same name declares another local (a sibling scope's), no binding needed.
+        private static bool IsDeclarationOf(VariableDeclaratorSyntax declarator, ILocalSymbol local, VariableDeclaratorSyntax? declared, SemanticModel model) =>
+            declared is not null
+                ? declarator == declared || (declarator.SyntaxTree == declared.SyntaxTree && declarator.Span == declared.Span)
+                : SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), local);
     }
 }

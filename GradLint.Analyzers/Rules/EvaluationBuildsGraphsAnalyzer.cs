@@ -219,7 +219,7 @@ namespace GradLint.Analyzers.Rules
                     return true;
                 }
 
-                if (current.DeclaringSyntaxReferences.Any(r => BuildsModeDependentLayer(r.GetSyntax())))
+                if (torch.CalledOrCreatedNames(current, ModeDependentNames).Count > 0)
                 {
                     return true;
                 }
@@ -229,6 +229,8 @@ namespace GradLint.Analyzers.Rules
             return model.DeclaringSyntaxReferences.Any(r => BuildsModeDependentLayer(r.GetSyntax()))
                 || (model is ILocalSymbol local && GraphFlow.ValuesAssignedTo(local, use).Any(v => BuildsModeDependentLayer(v.Syntax)));
         }
+
+        private static readonly NameSet ModeDependentNames = new NameSet(TorchContext.ModeDependentModuleNames);
 
         private static bool BuildsModeDependentLayer(SyntaxNode node) =>
             node.DescendantNodesAndSelf().Any(n => n switch

@@ -63,6 +63,27 @@ namespace GradLint.Tests.Rules
                         {|GL1006:nn.functional.mse_loss(online.call(x), y).backward()|};
                     }
 
+                    // Reassigned under the scope: the last assignment before backward() counts, not the declaration —
+                    // the local's name in a comment, a string or a longer name is not an assignment of it.
+                    void Reassigned(Tensor x, Tensor y)
+                    {
+                        var @loss = nn.functional.mse_loss(online.call(x), y);
+                        using var _ = no_grad();
+                        loss = nn.functional.mse_loss(online.call(x), y);   // loss = the validation loss
+                        var lossName = "loss = ";
+                        {|GL1006:loss.backward()|};
+                    }
+
+                    // The same with an escape in a string between them: read by a walk of the syntax instead of the text.
+                    void ReassignedWithAnEscape(Tensor x, Tensor y)
+                    {
+                        var loss = nn.functional.mse_loss(online.call(x), y);
+                        using var _ = no_grad();
+                        loss = nn.functional.mse_loss(online.call(x), y);
+                        System.Console.WriteLine("epoch\tloss");
+                        {|GL1006:loss.backward()|};
+                    }
+
                     Tensor Loss(Tensor x, Tensor y) => nn.functional.mse_loss(online.call(x), y);
                 }
                 """);
@@ -153,6 +174,16 @@ namespace GradLint.Tests.Rules
                     {
                         Func<Tensor> evaluate = () => { using var _ = no_grad(); return online.call(x); };
                         var loss = nn.functional.mse_loss(online.call(x), y);
+                        loss.backward();
+                    }
+
+                    // A lambda's own 'loss', computed under its no_grad scope between the declaration and backward(),
+                    // is another local: the method's loss is still the one computed with gradients on.
+                    void Shadowed(Tensor x, Tensor y)
+                    {
+                        var loss = nn.functional.mse_loss(online.call(x), y);
+                        Func<Tensor> validation = () => { using var _ = no_grad(); var loss = nn.functional.mse_loss(online.call(x), y); return loss; };
+                        validation();
                         loss.backward();
                     }
                 }

@@ -173,17 +173,21 @@ namespace GradLint.Tests.Rules
                 """);
         }
 
-        [Fact]
-        public Task Reports_evaluation_of_a_dropout_model_after_training_with_no_eval_call()
+        [Theory]
+        [InlineData("nn.Dropout(0.5)")]
+        [InlineData(@"nn.Dr\u006fpout(0.5)")]   // spelled with a Unicode escape: the type's text does not show the name
+        [InlineData("TorchSharp.torch.nn.@Dropout(p: 0.5)")]
+        [InlineData("nn.Sequential(nn.Linear(16, 16), nn.BatchNorm1d(16))")]
+        public Task Reports_evaluation_of_a_dropout_model_after_training_with_no_eval_call(string dropout)
         {
-            return Analyzer.AnalyzerAsync("""
+            return Analyzer.AnalyzerAsync($$"""
                 using System.Collections.Generic;
                 using TorchSharp;
                 using static TorchSharp.torch;
 
                 class Net : nn.Module<Tensor, Tensor>
                 {
-                    private readonly nn.Module<Tensor, Tensor> fc1 = nn.Linear(4, 16), drop = nn.Dropout(0.5), fc2 = nn.Linear(16, 3);
+                    private readonly nn.Module<Tensor, Tensor> fc1 = nn.Linear(4, 16), drop = {{dropout}}, fc2 = nn.Linear(16, 3);
                     public Net() : base(nameof(Net)) => RegisterComponents();
                     public override Tensor forward(Tensor x) => fc2.call(drop.call(fc1.call(x).relu()));
                 }
@@ -214,6 +218,52 @@ namespace GradLint.Tests.Rules
                 """,
                 Analyzer.Diagnostic("GL3003").WithLocation(0)
                     .WithMessage("'model' has Dropout or BatchNorm layers and this evaluation runs after 'the training loop 'foreach (var (x, y) in train)'' with no 'model.eval()' in between: dropout stays on and batch statistics are updated with evaluation data; call 'model.eval()' before it"));
+        }
+
+        [Fact]
+        public Task Does_not_take_a_mention_of_dropout_that_builds_no_layer_for_one()
+        {
+            // The model's type names Dropout in a comment, a string, a property and a method of its own that is not
+            // called: none of them builds a layer, so the evaluation after training needs no eval() call.
+            return Analyzer.AnalyzerAsync("""
+                using System.Collections.Generic;
+                using TorchSharp;
+                using static TorchSharp.torch;
+
+                class Net : nn.Module<Tensor, Tensor>
+                {
+                    // A plain MLP: no nn.Dropout(0.5) here, it underfits already.
+                    private readonly nn.Module<Tensor, Tensor> fc1 = nn.Linear(4, 16), fc2 = nn.Linear(16, 3);
+                    public Net() : base(nameof(Net)) => RegisterComponents();
+                    public double Dropout { get; } = 0.0;
+                    public string Describe() => "Dropout(" + Dropout + ")";
+                    public override Tensor forward(Tensor x) => fc2.call(fc1.call(x).relu());
+                }
+
+                class Experiment
+                {
+                    void Run(IList<(Tensor X, Tensor Y)> train, IList<(Tensor X, Tensor Y)> test)
+                    {
+                        var model = new Net();
+                        var optimizer = optim.Adam(model.parameters());
+                        foreach (var (x, y) in train)
+                        {
+                            using var scope = torch.NewDisposeScope();
+                            optimizer.zero_grad();
+                            nn.functional.cross_entropy(model.call(x), y).backward();
+                            optimizer.step();
+                        }
+
+                        long correct = 0;
+                        using var noGrad = torch.no_grad();
+                        foreach (var (x, y) in test)
+                        {
+                            using var scope = torch.NewDisposeScope();
+                            correct += model.call(x).argmax(1).eq(y).sum().item<long>();
+                        }
+                    }
+                }
+                """);
         }
 
         [Fact]

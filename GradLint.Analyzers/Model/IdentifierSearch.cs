@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GradLint.Analyzers.Model
+{
+    /// <summary>
+    /// The identifiers of a given name in a span of a file, found by a search of the file's text and a token lookup at
+    /// each occurrence — not by a walk of every node in the span (about 100 ns a node; the text search is vectorised).
+    /// Occurrences in comments, strings and longer names are not identifiers and are skipped.
+    /// </summary>
+    internal static class IdentifierSearch
+    {
+        /// <summary>
+        /// The source text of <paramref name="span"/> in <paramref name="tree"/>, or null when an identifier in it may be
+        /// spelled other than its value (a Unicode escape, a formatting character): such text must be walked instead.
+        /// </summary>
+        public static string? SearchableText(SyntaxTree tree, TextSpan span)
+        {
+            var text = tree.GetText().ToString(span);
+            foreach (var c in text)
+            {
+                if (c == '\\' || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                {
+                    return null;
+                }
+            }
+
+            return text;
+        }
+
+        /// <summary>
+        /// Every identifier token named <paramref name="name"/> in <paramref name="text"/> (the <see cref="SearchableText"/>
+        /// of a span starting at <paramref name="start"/> under <paramref name="root"/>), in source order.
+        /// </summary>
+        public static IEnumerable<SyntaxToken> Identifiers(SyntaxNode root, string text, int start, string name)
+        {
+            for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+            {
+                var token = root.FindToken(start + at);
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(start + at) && token.ValueText == name)
+                {
+                    yield return token;   // @name included: its text holds the name one character in
+                }
+            }
+        }
+    }
+}
