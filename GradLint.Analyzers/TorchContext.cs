@@ -225,7 +225,7 @@ namespace GradLint.Analyzers
                     // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
                     foreach (var name in of.Names)
                     {
-                        if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span.Start, name).Any(NamesACallOrCreation))
+                        if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span.Start, name).Any(IdentifierSearch.NamesACallOrCreation))
                         {
                             found.Add(name);
                         }
@@ -250,31 +250,6 @@ namespace GradLint.Analyzers
             }
 
             return found.Count == 0 ? System.Array.Empty<string>() : found.ToArray();
-        }
-
-        // The identifier is the name CandidateInvocations reads from a call (f(…), x.f(…), x?.f(…)) or from an object creation
-        // (new F(…), new A.B.F(…), new global::F(…)).
-        private static bool NamesACallOrCreation(SyntaxToken identifier)
-        {
-            if (identifier.Parent is not SimpleNameSyntax name)
-            {
-                return false;
-            }
-
-            SyntaxNode named = name.Parent switch
-            {
-                MemberAccessExpressionSyntax access when access.Name == name => access,
-                MemberBindingExpressionSyntax binding when binding.Name == name => binding,
-                QualifiedNameSyntax qualified when qualified.Right == name => qualified,
-                AliasQualifiedNameSyntax alias when alias.Name == name => alias,
-                _ => name,
-            };
-            return named.Parent switch
-            {
-                InvocationExpressionSyntax call => call.Expression == named,
-                ObjectCreationExpressionSyntax creation => creation.Type == named,
-                _ => false,
-            };
         }
 
         private sealed class TypeAndNamesComparer : IEqualityComparer<(ITypeSymbol Type, NameSet Of)>
@@ -374,6 +349,26 @@ namespace GradLint.Analyzers
         public bool IsOptimizer(ITypeSymbol? type) => InheritsFrom(type, Optimizer);
 
         public bool IsModule(ITypeSymbol? type) => InheritsFrom(type, Module);
+
+        // Asked for every forward pass of every loop and step the memory rules read; a type's base chain is walked once.
+        private readonly ConcurrentDictionary<ITypeSymbol, bool> lossModules = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>True for TorchSharp's loss modules: every one derives from <c>TorchSharp.Loss&lt;…&gt;</c>.</summary>
+        public bool IsLossModule(ITypeSymbol? type) =>
+            type is not null && (lossModules.TryGetValue(type, out var isLoss) ? isLoss : lossModules.GetOrAdd(type, DerivesFromLoss(type)));
+
+        private static bool DerivesFromLoss(ITypeSymbol type)
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                if (current.Name == "Loss" && current.ContainingNamespace is { Name: "TorchSharp", ContainingNamespace.IsGlobalNamespace: true })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static bool InheritsFrom(ITypeSymbol? type, INamedTypeSymbol baseType)
         {

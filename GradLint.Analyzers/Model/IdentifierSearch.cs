@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace GradLint.Analyzers.Model
@@ -38,14 +39,56 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public static IEnumerable<SyntaxToken> Identifiers(SyntaxNode root, string text, int start, string name)
         {
-            for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+            foreach (var token in IdentifiersContaining(root, text, start, name, StringComparison.Ordinal))
             {
-                var token = root.FindToken(start + at);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(start + at) && token.ValueText == name)
+                if (token.ValueText == name)
                 {
                     yield return token;   // @name included: its text holds the name one character in
                 }
             }
+        }
+
+        /// <summary>
+        /// Every identifier token whose name contains <paramref name="fragment"/> (compared as <paramref name="comparison"/>
+        /// says) in <paramref name="text"/>, as <see cref="Identifiers"/>; an identifier that contains it twice is returned twice.
+        /// </summary>
+        public static IEnumerable<SyntaxToken> IdentifiersContaining(SyntaxNode root, string text, int start, string fragment, StringComparison comparison)
+        {
+            for (var at = text.IndexOf(fragment, comparison); at >= 0; at = text.IndexOf(fragment, at + fragment.Length, comparison))
+            {
+                var token = root.FindToken(start + at);
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(start + at))
+                {
+                    yield return token;
+                }
+            }
+        }
+
+        /// <summary>
+        /// True when <paramref name="identifier"/> is the name <see cref="CandidateInvocations"/> reads from a call (<c>f(…)</c>,
+        /// <c>x.f(…)</c>, <c>x?.f(…)</c>) or from an object creation (<c>new F(…)</c>, <c>new A.B.F(…)</c>, <c>new global::F(…)</c>).
+        /// </summary>
+        public static bool NamesACallOrCreation(SyntaxToken identifier)
+        {
+            if (identifier.Parent is not SimpleNameSyntax name)
+            {
+                return false;
+            }
+
+            SyntaxNode named = name.Parent switch
+            {
+                MemberAccessExpressionSyntax access when access.Name == name => access,
+                MemberBindingExpressionSyntax binding when binding.Name == name => binding,
+                QualifiedNameSyntax qualified when qualified.Right == name => qualified,
+                AliasQualifiedNameSyntax alias when alias.Name == name => alias,
+                _ => name,
+            };
+            return named.Parent switch
+            {
+                InvocationExpressionSyntax call => call.Expression == named,
+                ObjectCreationExpressionSyntax creation => creation.Type == named,
+                _ => false,
+            };
         }
     }
 }

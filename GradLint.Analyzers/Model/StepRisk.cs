@@ -58,19 +58,28 @@ namespace GradLint.Analyzers.Model
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var node in function.DescendantNodesAndSelf())
+            if (IdentifierSearch.SearchableText(function.SyntaxTree, function.Span) is { } text)
             {
-                switch (node)
+                // The function's text searched for the reward words and the deciding names, instead of a walk of all its nodes.
+                foreach (var word in RewardWords)
                 {
-                    case InvocationExpressionSyntax call when CandidateInvocations.InvokedName(call) is { } name:
-                        Note(names, name);
-                        break;
-                    case ObjectCreationExpressionSyntax creation:
-                        Note(names, CandidateInvocations.CreatedTypeName(creation));
-                        break;
-                    case IdentifierNameSyntax identifier when NamesAReward(identifier.Identifier.ValueText):
+                    if (IdentifierSearch.IdentifiersContaining(function, text, function.SpanStart, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
+                    {
                         return false;
+                    }
                 }
+
+                foreach (var name in DecidingNames.Names)
+                {
+                    if (IdentifierSearch.Identifiers(function, text, function.SpanStart, name).Any(IdentifierSearch.NamesACallOrCreation))
+                    {
+                        names.Add(name);
+                    }
+                }
+            }
+            else if (!ReadByWalk(function, names))
+            {
+                return false;
             }
 
             // Exposed by the function's own code: the module types below cannot make it low-risk.
@@ -95,6 +104,28 @@ namespace GradLint.Analyzers.Model
             }
 
             return names.Overlaps(ClassificationLosses) && !names.Overlaps(RegressionLosses) && !names.Overlaps(SequenceLayers);
+        }
+
+        // The same reading by a walk of every node, for text whose identifiers may be spelled other than their value;
+        // false when a name speaks of rewards.
+        private static bool ReadByWalk(SyntaxNode function, HashSet<string> names)
+        {
+            foreach (var node in function.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case InvocationExpressionSyntax call when CandidateInvocations.InvokedName(call) is { } name:
+                        Note(names, name);
+                        break;
+                    case ObjectCreationExpressionSyntax creation:
+                        Note(names, CandidateInvocations.CreatedTypeName(creation));
+                        break;
+                    case IdentifierNameSyntax identifier when NamesAReward(identifier.Identifier.ValueText):
+                        return false;
+                }
+            }
+
+            return true;
         }
 
         // Only the names the decision reads are kept: the set stays a few entries long however much code is read.

@@ -110,8 +110,15 @@ namespace GradLint.Analyzers.Model
                 }
             }
 
-            return occurrences > 1
-                && member.DescendantNodes().Any(n => n is LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
+            if (occurrences <= 1)
+            {
+                return false;
+            }
+
+            // The name's occurrences in the member's text, looked up as tokens, instead of a walk of all its nodes.
+            return IdentifierSearch.SearchableText(member.SyntaxTree, member.Span) is { } text
+                ? IdentifierSearch.Identifiers(member, text, member.SpanStart, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token)
+                : member.DescendantNodes().Any(n => n is LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
         }
 
         // The methods' names are read from type declarations only, never their bodies.

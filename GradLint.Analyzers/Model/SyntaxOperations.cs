@@ -26,6 +26,9 @@ namespace GradLint.Analyzers.Model
 
         public System.Threading.CancellationToken CancellationToken => source.CancellationToken;
 
+        /// <summary>The symbol whose declaration the node belongs to, as the driver hands it (a method declaration's is the method).</summary>
+        public ISymbol? ContainingSymbol => source.ContainingSymbol;
+
         public void ReportDiagnostic(Diagnostic diagnostic) => source.ReportDiagnostic(diagnostic);
 
         /// <summary>Calls <paramref name="analyze"/> with the operation of every node of <paramref name="kinds"/> that has one.</summary>

@@ -52,7 +52,7 @@ namespace GradLint.Analyzers.Model
             if (!method.IsStatic && method.Name is "forward" or "call" && torch.IsModule(method.ContainingType))
             {
                 // call/forward are declared on Module<…>; the receiver's type says whether it is a loss.
-                return IsLossModule(call.Instance?.Type) || IsLossModule(method.ContainingType) ? TensorWorkKind.Loss : TensorWorkKind.Forward;
+                return torch.IsLossModule(call.Instance?.Type) || torch.IsLossModule(method.ContainingType) ? TensorWorkKind.Loss : TensorWorkKind.Forward;
             }
 
             if (method.IsStatic && torch.Functional is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional)
@@ -62,20 +62,6 @@ namespace GradLint.Analyzers.Model
             }
 
             return TensorWorkKind.None;
-        }
-
-        /// <summary>True for TorchSharp's loss modules: every one derives from <c>TorchSharp.Loss&lt;…&gt;</c>.</summary>
-        public static bool IsLossModule(ITypeSymbol? type)
-        {
-            for (var current = type; current is not null; current = current.BaseType)
-            {
-                if (current.Name == "Loss" && current.ContainingNamespace is { Name: "TorchSharp", ContainingNamespace.IsGlobalNamespace: true })
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>

@@ -43,6 +43,15 @@ namespace GradLint.Tests.Rules
                         nn.functional.cross_entropy(model.call(x), y).backward();
                         {|GL1007:optimizer.step()|};
                     }
+
+                    // An escape in the function's text: read by a walk of its syntax instead of a search of its text.
+                    void FunctionalWithAnEscape(MnistNet model, optim.Optimizer optimizer, Tensor x, Tensor y)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.cross_entropy(model.call(x), y).backward();
+                        {|GL1007:optimizer.step()|};
+                        System.Console.WriteLine("step\tdone");
+                    }
                 }
                 """);
         }
@@ -80,6 +89,15 @@ namespace GradLint.Tests.Rules
                         optimizer.zero_grad();
                         (nn.functional.cross_entropy(policy.call(states), actions, reduction: nn.Reduction.None) * returns).mean().backward();
                         {|GL1001:optimizer.step()|};
+                    }
+
+                    // The same, read by a walk (an escape in the text).
+                    void PolicyWithAnEscape(nn.Module<Tensor, Tensor> policy, Tensor states, Tensor actions, Tensor returns)
+                    {
+                        optimizer.zero_grad();
+                        (nn.functional.cross_entropy(policy.call(states), actions, reduction: nn.Reduction.None) * returns).mean().backward();
+                        {|GL1001:optimizer.step()|};
+                        System.Console.WriteLine("step\tdone");
                     }
 
                     // A regression head next to the classifier: the error is unbounded.
