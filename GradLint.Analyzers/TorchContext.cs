@@ -7,6 +7,7 @@ using GradLint.Analyzers.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace GradLint.Analyzers
 {
@@ -195,6 +196,28 @@ namespace GradLint.Analyzers
         /// <summary>The training step of the function <paramref name="operation"/> belongs to, built once and shared by GL1001–GL1004.</summary>
         public TrainingStep StepOf(IOperation operation, TrainingContext training) =>
             steps.GetValue(TrainingStep.RootOf(operation, this), root => new System.Lazy<TrainingStep>(() => TrainingStep.Build(root, training))).Value;
+
+        // Keyed weakly by the operation, as the steps are. No Lazy: a loop's rules run one after another on one thread, and
+        // a race computes the same list twice.
+        private readonly ConditionalWeakTable<IOperation, TensorWorkOf> tensorWork = new ConditionalWeakTable<IOperation, TensorWorkOf>();
+
+        /// <summary>
+        /// The calls of per-step tensor work in <paramref name="root"/> (<see cref="TensorWork.Calls"/>), read once for every
+        /// rule that asks: GL3001 and GL3003 read each loop's body, GL3002 and GL3003 the same bodies with their nested loops.
+        /// </summary>
+        public IReadOnlyList<(IInvocationOperation Call, TensorWorkKind Kind)> TensorWorkIn(IOperation root, bool intoLoops)
+        {
+            var of = tensorWork.GetValue(root, static _ => new TensorWorkOf());
+            return intoLoops
+                ? of.IntoLoops ??= TensorWork.Calls(root, this, intoLoops: true).ToArray()
+                : of.Own ??= TensorWork.Calls(root, this, intoLoops: false).ToArray();
+        }
+
+        private sealed class TensorWorkOf
+        {
+            public (IInvocationOperation Call, TensorWorkKind Kind)[]? Own;
+            public (IInvocationOperation Call, TensorWorkKind Kind)[]? IntoLoops;
+        }
 
         // Keyed by a type of this compilation (its original definition) and the names asked about; both live as long as
         // the compilation anyway.

@@ -47,7 +47,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var work = TensorWork.Calls(loop.Body, torch, intoLoops: false).ToList();
+            var work = torch.TensorWorkIn(loop.Body, intoLoops: false);
             var forwards = work.Where(w => w.Kind == TensorWorkKind.Forward).Select(w => w.Call).ToList();
             if (forwards.Count == 0 || TensorWork.IsInsideModule(loop, torch))
             {
@@ -57,7 +57,7 @@ namespace GradLint.Analyzers.Rules
             var function = EnclosingFunction(loop);
             var code = CodeOf(function);
             var trainsHere = work.Any(w => w.Kind is TensorWorkKind.Backward or TensorWorkKind.Step)
-                || TensorWork.Calls(loop.Body, torch, intoLoops: true).Any(w => w.Kind is TensorWorkKind.Backward or TensorWorkKind.Step);
+                || torch.TensorWorkIn(loop.Body, intoLoops: true).Any(w => w.Kind is TensorWorkKind.Backward or TensorWorkKind.Step);
             if (!trainsHere)
             {
                 CheckNoGrad(context, loop, forwards, function, code, torch, callSites);
@@ -180,7 +180,7 @@ namespace GradLint.Analyzers.Rules
                 }
                 else if (operation is ILoopOperation other && other != exclude && !other.Syntax.Span.Contains(exclude.Syntax.Span) && !exclude.Syntax.Span.Contains(other.Syntax.Span))
                 {
-                    var otherWork = TensorWork.Calls(other.Body, torch, intoLoops: true).ToList();
+                    var otherWork = torch.TensorWorkIn(other.Body, intoLoops: true);
                     var forwardsModel = otherWork.Any(w => w.Kind == TensorWorkKind.Forward && SymbolEqualityComparer.Default.Equals(OperationHelpers.ReferencedSymbol(w.Call.Instance), model));
                     if (forwardsModel && otherWork.Any(w => w.Kind == TensorWorkKind.Backward))
                     {

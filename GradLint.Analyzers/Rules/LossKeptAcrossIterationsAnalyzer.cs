@@ -123,7 +123,7 @@ namespace GradLint.Analyzers.Rules
             var loop = EnclosingLoop(accumulation);
             if (symbol is null || loop is null || DeclaredInside(symbol, loop.Syntax)
                 || TensorWork.IsInsideModule(accumulation, torch)   // a forward pass collecting its layers' outputs
-                || !TensorWork.Calls(loop.Body, torch, intoLoops: true).Any(w => w.Kind is not TensorWorkKind.Functional)
+                || !torch.TensorWorkIn(loop.Body, intoLoops: true).Any(w => w.Kind is not TensorWorkKind.Functional)
                 || GradMode.NoGradScopeAt(accumulation.Syntax) is not null
                 || !GraphFlow.CarriesGraph(added, torch)
                 || DifferentiatedLater(symbol, accumulation, torch))

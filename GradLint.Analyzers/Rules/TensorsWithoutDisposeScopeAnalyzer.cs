@@ -50,7 +50,7 @@ namespace GradLint.Analyzers.Rules
             }
 
             var body = loop.Body.Syntax;
-            var work = TensorWork.Calls(loop.Body, torch, intoLoops: false).ToList();
+            var work = torch.TensorWorkIn(loop.Body, intoLoops: false);
             // A body whose text names no NewDisposeScope( opens no scope: every call is uncovered, no statement is read.
             var opensScopes = torch.InvokedNames(body).Contains("NewDisposeScope");
             var uncovered = work.Where(w => !opensScopes || DisposeScopes.OpenedAt(w.Call.Syntax, body) is null).OrderBy(w => w.Call.Syntax.SpanStart).ToList();
@@ -127,7 +127,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var work = TensorWork.Calls(body, torch, intoLoops: false).ToList();
+            var work = torch.TensorWorkIn(body, intoLoops: false);
             var backward = work.Where(w => w.Kind == TensorWorkKind.Backward && DisposeScopes.OpenedAt(w.Call.Syntax, body.Syntax) is null)
                 .Select(w => w.Call).OrderBy(c => c.Syntax.SpanStart).FirstOrDefault();
             if (backward is null || TensorOwnership.EveryTensorIsOwned(body, torch))
