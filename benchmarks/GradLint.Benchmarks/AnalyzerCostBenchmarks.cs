@@ -345,15 +345,24 @@ namespace GradLint.Benchmarks
         /// without GradLint) — to record a CPU profile of each side and diff them, so that the cost GradLint causes
         /// outside its own code (in the compiler and the analyzer driver) shows too.
         /// </summary>
-        public static void Repeat(bool withGradLint, int count)
+        public static void Repeat(string side, int count)
         {
             var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
             bench.Setup();
+            // noop-report:K: the reporting control of --analyzer-ab alone, to profile what reporting costs the driver.
+            Func<int> compile = side switch
+            {
+                "gradlint" => bench.CompileWithGradLint,
+                "sdk" => bench.Compile,
+                _ when side.StartsWith("noop-report:", StringComparison.Ordinal) && int.TryParse(side.Substring("noop-report:".Length), out var every) && every > 0 =>
+                    () => bench.Analyze(ImmutableArray.Create<DiagnosticAnalyzer>(new ControlAnalyzer(Control.Report, every))).Length,
+                _ => throw new ArgumentException($"'{side}': --analyzer-repeat takes sdk, gradlint or noop-report:K (K a whole number of at least 1)."),
+            };
             for (var i = 0; i < count; i++)
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
-                var found = withGradLint ? bench.CompileWithGradLint() : bench.Compile();
-                Console.WriteLine($"{(withGradLint ? "+ GradLint" : "sdk-default only")}: {watch.Elapsed.TotalSeconds:F2} s ({found} diagnostics)");
+                var found = compile();
+                Console.WriteLine($"{side}: {watch.Elapsed.TotalSeconds:F2} s ({found} diagnostics)");
             }
         }
 
@@ -363,10 +372,20 @@ namespace GradLint.Benchmarks
         /// over a few compiles — the exclusive time of each analyzer's callbacks, which the wall-clock
         /// ratios cannot split.
         /// </summary>
-        public static void Telemetry(int rounds)
+        public static void Telemetry(int rounds, bool perRule = false)
         {
             var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
             bench.Setup();
+            if (perRule)
+            {
+                // Each rule as its own analyzer (as the tests run them): which rule costs what. Each binds what it looks at
+                // itself, so a rule's row includes binding the host would share; a development diagnostic, not the figure.
+                bench.gradLint = typeof(global::GradLint.Analyzers.Model.TorchRuleAnalyzer).Assembly.GetTypes()
+                    .Where(t => !t.IsAbstract && typeof(global::GradLint.Analyzers.Model.TorchRuleAnalyzer).IsAssignableFrom(t))
+                    .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+                    .ToImmutableArray();
+            }
+
             var analyzers = bench.baselineAnalyzers.AddRange(bench.gradLint);
             var totals = new Dictionary<DiagnosticAnalyzer, TimeSpan>();
             var sdkAlone = TimeSpan.Zero;

@@ -44,13 +44,15 @@ namespace GradLint.Benchmarks
 
             if (args.Length > 2 && args[0] == "--analyzer-repeat")
             {
-                AnalyzerCostBenchmarks.Repeat(args[1] == "gradlint", int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+                AnalyzerCostBenchmarks.Repeat(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
                 return 0;
             }
 
             if (args.Length > 0 && args[0] == "--analyzer-telemetry")
             {
-                AnalyzerCostBenchmarks.Telemetry(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
+                AnalyzerCostBenchmarks.Telemetry(
+                    args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3,
+                    perRule: args.Length > 2 && args[2] == "per-rule");
                 return 0;
             }
 
