@@ -237,18 +237,22 @@ namespace GradLint.Analyzers
             return namesBuiltIn.TryGetValue(key, out var names) ? names : namesBuiltIn.GetOrAdd(key, ReadCalledOrCreatedNames(key.OriginalDefinition, of));
         }
 
-        private static string[] ReadCalledOrCreatedNames(ITypeSymbol type, NameSet of)
+        /// <summary>The whole text of <paramref name="tree"/>, read once with its <see cref="SyntaxIndex"/>: what <see cref="IdentifierSearch"/> searches.</summary>
+        public string FileText(SyntaxTree tree) => IndexOf(tree).Text;
+
+        private string[] ReadCalledOrCreatedNames(ITypeSymbol type, NameSet of)
         {
             var found = new List<string>();
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
                 var declaration = reference.GetSyntax();
-                if (IdentifierSearch.SearchableText(reference.SyntaxTree, reference.Span) is { } text)
+                var text = FileText(reference.SyntaxTree);
+                if (IdentifierSearch.IsSearchable(text, reference.Span))
                 {
                     // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
                     foreach (var name in of.Names)
                     {
-                        if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span.Start, name).Any(IdentifierSearch.NamesACallOrCreation))
+                        if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
                         {
                             found.Add(name);
                         }

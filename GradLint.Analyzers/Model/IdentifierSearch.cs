@@ -16,30 +16,30 @@ namespace GradLint.Analyzers.Model
     internal static class IdentifierSearch
     {
         /// <summary>
-        /// The source text of <paramref name="span"/> in <paramref name="tree"/>, or null when an identifier in it may be
-        /// spelled other than its value (a Unicode escape, a formatting character): such text must be walked instead.
+        /// False when an identifier in <paramref name="span"/> of <paramref name="text"/> (a whole file's text) may be spelled
+        /// other than its value (a Unicode escape, a formatting character): such a span must be walked instead.
         /// </summary>
-        public static string? SearchableText(SyntaxTree tree, TextSpan span)
+        public static bool IsSearchable(string text, TextSpan span)
         {
-            var text = tree.GetText().ToString(span);
-            foreach (var c in text)
+            for (var i = span.Start; i < span.End; i++)
             {
+                var c = text[i];
                 if (c == '\\' || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
                 {
-                    return null;
+                    return false;
                 }
             }
 
-            return text;
+            return true;
         }
 
         /// <summary>
-        /// Every identifier token named <paramref name="name"/> in <paramref name="text"/> (the <see cref="SearchableText"/>
-        /// of a span starting at <paramref name="start"/> under <paramref name="root"/>), in source order.
+        /// Every identifier token named <paramref name="name"/> in <paramref name="span"/> of <paramref name="text"/> (the whole
+        /// text of <paramref name="root"/>'s file, <see cref="IsSearchable"/> in that span), in source order.
         /// </summary>
-        public static IEnumerable<SyntaxToken> Identifiers(SyntaxNode root, string text, int start, string name)
+        public static IEnumerable<SyntaxToken> Identifiers(SyntaxNode root, string text, TextSpan span, string name)
         {
-            foreach (var token in IdentifiersContaining(root, text, start, name, StringComparison.Ordinal))
+            foreach (var token in IdentifiersContaining(root, text, span, name, StringComparison.Ordinal))
             {
                 if (token.ValueText == name)
                 {
@@ -50,17 +50,21 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>
         /// Every identifier token whose name contains <paramref name="fragment"/> (compared as <paramref name="comparison"/>
-        /// says) in <paramref name="text"/>, as <see cref="Identifiers"/>; an identifier that contains it twice is returned twice.
+        /// says), as <see cref="Identifiers"/>; an identifier that contains it twice is returned twice. The file's text is
+        /// searched where it is, with no copy of the span.
         /// </summary>
-        public static IEnumerable<SyntaxToken> IdentifiersContaining(SyntaxNode root, string text, int start, string fragment, StringComparison comparison)
+        public static IEnumerable<SyntaxToken> IdentifiersContaining(SyntaxNode root, string text, TextSpan span, string fragment, StringComparison comparison)
         {
-            for (var at = text.IndexOf(fragment, comparison); at >= 0; at = text.IndexOf(fragment, at + fragment.Length, comparison))
+            for (var at = text.IndexOf(fragment, span.Start, span.Length, comparison); at >= 0;)
             {
-                var token = root.FindToken(start + at);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(start + at))
+                var token = root.FindToken(at);
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at))
                 {
                     yield return token;
                 }
+
+                var next = at + fragment.Length;
+                at = next < span.End ? text.IndexOf(fragment, next, span.End - next, comparison) : -1;
             }
         }
 

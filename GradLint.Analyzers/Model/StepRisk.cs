@@ -58,12 +58,13 @@ namespace GradLint.Analyzers.Model
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);
-            if (IdentifierSearch.SearchableText(function.SyntaxTree, function.Span) is { } text)
+            var text = torch.FileText(function.SyntaxTree);
+            if (IdentifierSearch.IsSearchable(text, function.Span))
             {
                 // The function's text searched for the reward words and the deciding names, instead of a walk of all its nodes.
                 foreach (var word in RewardWords)
                 {
-                    if (IdentifierSearch.IdentifiersContaining(function, text, function.SpanStart, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
+                    if (IdentifierSearch.IdentifiersContaining(function, text, function.Span, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
                     {
                         return false;
                     }
@@ -71,7 +72,7 @@ namespace GradLint.Analyzers.Model
 
                 foreach (var name in DecidingNames.Names)
                 {
-                    if (IdentifierSearch.Identifiers(function, text, function.SpanStart, name).Any(IdentifierSearch.NamesACallOrCreation))
+                    if (IdentifierSearch.Identifiers(function, text, function.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
                     {
                         names.Add(name);
                     }

@@ -30,19 +30,24 @@ namespace GradLint.Analyzers.Model
         private readonly HashSet<string> methodNames;
         private readonly bool fromText;   // false: read from the syntax's calls, which do not include declarations
 
-        private SyntaxIndex(int[] namePositions, string[] names, HashSet<string> methodNames, bool fromText)
+        private SyntaxIndex(string text, int[] namePositions, string[] names, HashSet<string> methodNames, bool fromText)
         {
+            Text = text;
             this.namePositions = namePositions;
             this.names = names;
             this.methodNames = methodNames;
             this.fromText = fromText;
         }
 
+        /// <summary>The file's whole text, kept for the searches of <see cref="IdentifierSearch"/> (no copy per search).</summary>
+        public string Text { get; }
+
         public static SyntaxIndex Of(SyntaxTree tree)
         {
             var positions = new List<int>(128);
             var found = new List<string>(128);
-            var fromText = ScanText(tree.GetText().ToString(), positions, found);
+            var text = tree.GetText().ToString();
+            var fromText = ScanText(text, positions, found);
             if (!fromText)
             {
                 positions.Clear();
@@ -50,7 +55,7 @@ namespace GradLint.Analyzers.Model
                 CollectCalls(tree.GetRoot(), positions, found);
             }
 
-            return new SyntaxIndex(positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), fromText);
+            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), fromText);
         }
 
         /// <summary>The start and invoked name of every call inside <paramref name="node"/>, exactly, from its syntax.</summary>
@@ -116,8 +121,8 @@ namespace GradLint.Analyzers.Model
             }
 
             // The name's occurrences in the member's text, looked up as tokens, instead of a walk of all its nodes.
-            return IdentifierSearch.SearchableText(member.SyntaxTree, member.Span) is { } text
-                ? IdentifierSearch.Identifiers(member, text, member.SpanStart, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token)
+            return IdentifierSearch.IsSearchable(Text, member.Span)
+                ? IdentifierSearch.Identifiers(member, Text, member.Span, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token)
                 : member.DescendantNodes().Any(n => n is LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
         }
 

@@ -38,7 +38,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var computed = ComputationOf(value, backward);
+            var computed = ComputationOf(value, backward, torch);
             if (computed is null || GradMode.NoGradScopeAt(computed) is not { } scope || GradMode.IsConditional(scope))
             {
                 return;
@@ -55,7 +55,7 @@ namespace GradLint.Analyzers.Rules
         /// Where <paramref name="value"/> was computed: for a local, the last assignment (or its
         /// initializer) before <paramref name="backward"/> in the same function; else the value itself.
         /// </summary>
-        private static SyntaxNode? ComputationOf(IOperation value, IInvocationOperation backward)
+        private static SyntaxNode? ComputationOf(IOperation value, IInvocationOperation backward, TorchContext torch)
         {
             if (value is not ILocalReferenceOperation { Local: var local })
             {
@@ -81,13 +81,15 @@ namespace GradLint.Analyzers.Rules
 
             // The local's name in the source text between them, each occurrence looked up as a token; text whose identifiers
             // may be spelled other than their value is walked instead.
-            if (IdentifierSearch.SearchableText(body.SyntaxTree, TextSpan.FromBounds(start, position)) is not { } text)
+            var text = torch.FileText(body.SyntaxTree);
+            var between = TextSpan.FromBounds(start, position);
+            if (!IdentifierSearch.IsSearchable(text, between))
             {
                 return LastAssignedByWalk(body, local, declared, model, start, position);
             }
 
             SyntaxNode? last = null;
-            foreach (var token in IdentifierSearch.Identifiers(body, text, start, local.Name))
+            foreach (var token in IdentifierSearch.Identifiers(body, text, between, local.Name))
             {
                 if (LastAssigned(token.Parent, local, declared, model) is { } assigned)
                 {
