@@ -247,29 +247,10 @@ namespace GradLint.Analyzers
             {
                 var declaration = reference.GetSyntax();
                 var text = FileText(reference.SyntaxTree);
-                if (IdentifierSearch.IsSearchable(text, reference.Span))
+                // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
+                foreach (var name in of.Names)
                 {
-                    // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
-                    foreach (var name in of.Names)
-                    {
-                        if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
-                        {
-                            found.Add(name);
-                        }
-                    }
-
-                    continue;
-                }
-
-                foreach (var node in declaration.DescendantNodes())
-                {
-                    var name = node switch
-                    {
-                        InvocationExpressionSyntax call => CandidateInvocations.InvokedName(call),
-                        ObjectCreationExpressionSyntax creation => CandidateInvocations.CreatedTypeName(creation),
-                        _ => null,
-                    };
-                    if (name is not null && of.Contains(name) && !found.Contains(name))
+                    if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
                     {
                         found.Add(name);
                     }

@@ -10,16 +10,8 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal sealed class NameSet
     {
-        private readonly HashSet<string> names;
-
-        public NameSet(IEnumerable<string> names)
-        {
-            this.names = new HashSet<string>(names, StringComparer.Ordinal);
-            Names = this.names.ToArray();
-        }
+        public NameSet(IEnumerable<string> names) => Names = names.Distinct(StringComparer.Ordinal).ToArray();
 
         public IReadOnlyList<string> Names { get; }
-
-        public bool Contains(string name) => names.Contains(name);
     }
 }

@@ -44,8 +44,6 @@ namespace GradLint.Analyzers.Model
 
         private static readonly string[] RewardWords = { "reward", "return", "advantage", "tdtarget", "td_target", "qvalue", "q_value", "qtarget", "q_target", "bellman" };
 
-        private static readonly int ShortestRewardWord = RewardWords.Min(w => w.Length);
-
         public static bool IsLowRisk(IInvocationOperation step, TrainingStep training, TorchContext torch)
         {
             var root = OperationHelpers.Root(step);
@@ -57,30 +55,23 @@ namespace GradLint.Analyzers.Model
                 return false;
             }
 
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            // The function's text searched for the reward words and the deciding names, instead of a walk of all its nodes.
             var text = torch.FileText(function.SyntaxTree);
-            if (IdentifierSearch.IsSearchable(text, function.Span))
+            foreach (var word in RewardWords)
             {
-                // The function's text searched for the reward words and the deciding names, instead of a walk of all its nodes.
-                foreach (var word in RewardWords)
+                if (IdentifierSearch.IdentifiersContaining(function, text, function.Span, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
                 {
-                    if (IdentifierSearch.IdentifiersContaining(function, text, function.Span, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
-                    {
-                        return false;
-                    }
-                }
-
-                foreach (var name in DecidingNames.Names)
-                {
-                    if (IdentifierSearch.Identifiers(function, text, function.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
-                    {
-                        names.Add(name);
-                    }
+                    return false;
                 }
             }
-            else if (!ReadByWalk(function, names))
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var name in DecidingNames.Names)
             {
-                return false;
+                if (IdentifierSearch.Identifiers(function, text, function.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
+                {
+                    names.Add(name);
+                }
             }
 
             // Exposed by the function's own code: the module types below cannot make it low-risk.
@@ -107,28 +98,6 @@ namespace GradLint.Analyzers.Model
             return names.Overlaps(ClassificationLosses) && !names.Overlaps(RegressionLosses) && !names.Overlaps(SequenceLayers);
         }
 
-        // The same reading by a walk of every node, for text whose identifiers may be spelled other than their value;
-        // false when a name speaks of rewards.
-        private static bool ReadByWalk(SyntaxNode function, HashSet<string> names)
-        {
-            foreach (var node in function.DescendantNodesAndSelf())
-            {
-                switch (node)
-                {
-                    case InvocationExpressionSyntax call when CandidateInvocations.InvokedName(call) is { } name:
-                        Note(names, name);
-                        break;
-                    case ObjectCreationExpressionSyntax creation:
-                        Note(names, CandidateInvocations.CreatedTypeName(creation));
-                        break;
-                    case IdentifierNameSyntax identifier when NamesAReward(identifier.Identifier.ValueText):
-                        return false;
-                }
-            }
-
-            return true;
-        }
-
         // Only the names the decision reads are kept: the set stays a few entries long however much code is read.
         private static void Note(HashSet<string> names, string name)
         {
@@ -136,24 +105,6 @@ namespace GradLint.Analyzers.Model
             {
                 names.Add(name);
             }
-        }
-
-        private static bool NamesAReward(string identifier)
-        {
-            if (identifier.Length < ShortestRewardWord)
-            {
-                return false;   // most identifiers (x, y, opt, loss, model): no case-insensitive search at all
-            }
-
-            foreach (var word in RewardWords)
-            {
-                if (identifier.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 }

@@ -121,9 +121,7 @@ namespace GradLint.Analyzers.Model
             }
 
             // The name's occurrences in the member's text, looked up as tokens, instead of a walk of all its nodes.
-            return IdentifierSearch.IsSearchable(Text, member.Span)
-                ? IdentifierSearch.Identifiers(member, Text, member.Span, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token)
-                : member.DescendantNodes().Any(n => n is LocalFunctionStatementSyntax local && local.Identifier.ValueText == name);
+            return IdentifierSearch.Identifiers(member, Text, member.Span, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token);
         }
 
         // The methods' names are read from type declarations only, never their bodies.

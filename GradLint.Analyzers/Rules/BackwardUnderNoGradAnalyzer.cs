@@ -79,17 +79,9 @@ namespace GradLint.Analyzers.Rules
                 return null;
             }
 
-            // The local's name in the source text between them, each occurrence looked up as a token; text whose identifiers
-            // may be spelled other than their value is walked instead.
-            var text = torch.FileText(body.SyntaxTree);
-            var between = TextSpan.FromBounds(start, position);
-            if (!IdentifierSearch.IsSearchable(text, between))
-            {
-                return LastAssignedByWalk(body, local, declared, model, start, position);
-            }
-
+            // The local's name in the source text between them, each occurrence looked up as a token.
             SyntaxNode? last = null;
-            foreach (var token in IdentifierSearch.Identifiers(body, text, between, local.Name))
+            foreach (var token in IdentifierSearch.Identifiers(body, torch.FileText(body.SyntaxTree), TextSpan.FromBounds(start, position), local.Name))
             {
                 if (LastAssigned(token.Parent, local, declared, model) is { } assigned)
                 {
@@ -109,21 +101,6 @@ namespace GradLint.Analyzers.Rules
                 when identifier == target && target.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target).Symbol, local) => assignment.Right,
             _ => null,
         };
-
-        private static SyntaxNode? LastAssignedByWalk(SyntaxNode body, ILocalSymbol local, VariableDeclaratorSyntax? declared, SemanticModel model, int start, int position)
-        {
-            SyntaxNode? last = null;
-            foreach (var node in body.DescendantNodes(n => n.SpanStart < position && n.Span.End > start))
-            {
-                if (node.SpanStart < position
-                    && LastAssigned(node is VariableDeclaratorSyntax ? node : (node as AssignmentExpressionSyntax)?.Left, local, declared, model) is { } assigned)
-                {
-                    last = assigned;
-                }
-            }
-
-            return last;
-        }
 
         // A local has one declarator: another of the same name declares another local (a sibling scope's), no binding needed.
         private static bool IsDeclarationOf(VariableDeclaratorSyntax declarator, ILocalSymbol local, VariableDeclaratorSyntax? declared, SemanticModel model) =>
