@@ -152,7 +152,8 @@ namespace GradLint.Analyzers
         // as a cost of its own); one lazily built index per file, read without locks after that.
         private readonly ConcurrentDictionary<SyntaxTree, System.Lazy<SyntaxIndex>> indexes = new ConcurrentDictionary<SyntaxTree, System.Lazy<SyntaxIndex>>();
 
-        private SyntaxIndex IndexOf(SyntaxTree tree) =>
+        /// <summary>What the gates and the text searches (<see cref="IdentifierSearch"/>) read from <paramref name="tree"/>, built once.</summary>
+        public SyntaxIndex IndexOf(SyntaxTree tree) =>
             (indexes.TryGetValue(tree, out var index) ? index : indexes.GetOrAdd(tree, static t => new System.Lazy<SyntaxIndex>(() => SyntaxIndex.Of(t)))).Value;
 
         /// <summary>
@@ -237,20 +238,17 @@ namespace GradLint.Analyzers
             return namesBuiltIn.TryGetValue(key, out var names) ? names : namesBuiltIn.GetOrAdd(key, ReadCalledOrCreatedNames(key.OriginalDefinition, of));
         }
 
-        /// <summary>The whole text of <paramref name="tree"/>, read once with its <see cref="SyntaxIndex"/>: what <see cref="IdentifierSearch"/> searches.</summary>
-        public string FileText(SyntaxTree tree) => IndexOf(tree).Text;
-
         private string[] ReadCalledOrCreatedNames(ITypeSymbol type, NameSet of)
         {
             var found = new List<string>();
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
                 var declaration = reference.GetSyntax();
-                var text = FileText(reference.SyntaxTree);
+                var file = IndexOf(reference.SyntaxTree);
                 // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
                 foreach (var name in of.Names)
                 {
-                    if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, text, reference.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
+                    if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, file, reference.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
                     {
                         found.Add(name);
                     }

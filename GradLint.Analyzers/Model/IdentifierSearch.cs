@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -17,28 +16,13 @@ namespace GradLint.Analyzers.Model
     /// </summary>
     internal static class IdentifierSearch
     {
-        // False when an identifier in the span may be spelled other than its value: its text cannot be searched for the name.
-        private static bool IsSearchable(string text, TextSpan span)
-        {
-            for (var i = span.Start; i < span.End; i++)
-            {
-                var c = text[i];
-                if (c == '\\' || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
         /// <summary>
-        /// Every identifier token named <paramref name="name"/> in <paramref name="span"/> of <paramref name="text"/> (the whole
-        /// text of <paramref name="root"/>'s file), in source order.
+        /// Every identifier token named <paramref name="name"/> in <paramref name="span"/> of <paramref name="root"/>'s file (whose
+        /// <see cref="SyntaxIndex"/> is <paramref name="file"/>), in source order.
         /// </summary>
-        public static IEnumerable<SyntaxToken> Identifiers(SyntaxNode root, string text, TextSpan span, string name)
+        public static IEnumerable<SyntaxToken> Identifiers(SyntaxNode root, SyntaxIndex file, TextSpan span, string name)
         {
-            foreach (var token in IdentifiersContaining(root, text, span, name, StringComparison.Ordinal))
+            foreach (var token in IdentifiersContaining(root, file, span, name, StringComparison.Ordinal))
             {
                 if (token.ValueText == name)
                 {
@@ -52,9 +36,9 @@ namespace GradLint.Analyzers.Model
         /// says), as <see cref="Identifiers"/>; an identifier that contains it twice is returned twice. The file's text is
         /// searched where it is, with no copy of the span.
         /// </summary>
-        public static IEnumerable<SyntaxToken> IdentifiersContaining(SyntaxNode root, string text, TextSpan span, string fragment, StringComparison comparison)
+        public static IEnumerable<SyntaxToken> IdentifiersContaining(SyntaxNode root, SyntaxIndex file, TextSpan span, string fragment, StringComparison comparison)
         {
-            if (!IsSearchable(text, span))
+            if (!file.IsSearchable(span))
             {
                 foreach (var token in root.DescendantTokens(span))
                 {
@@ -67,6 +51,7 @@ namespace GradLint.Analyzers.Model
                 yield break;
             }
 
+            var text = file.Text;
             for (var at = text.IndexOf(fragment, span.Start, span.Length, comparison); at >= 0;)
             {
                 var token = root.FindToken(at);

@@ -62,22 +62,37 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>The value of a local assigned exactly once (its initializer); null when it is reassigned anywhere in its function.</summary>
-        public static IOperation? SingleAssignment(ILocalReferenceOperation reference)
+        public static IOperation? SingleAssignment(ILocalReferenceOperation reference) =>
+            LocalsOf.GetValue(Root(reference), static root => new LocalDefinitions(root)).SingleAssignment(reference.Local);
+
+        // The value analyses ask this for every local they follow, many times per function: each function's tree is read once.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalDefinitions> LocalsOf =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalDefinitions>();
+
+        /// <summary>The initializer of every local a function declares, and which of them it also assigns: one walk of its tree.</summary>
+        private sealed class LocalDefinitions
         {
-            IOperation? value = null;
-            foreach (var operation in Root(reference).DescendantsAndSelf())
+            private readonly Dictionary<ILocalSymbol, IOperation?> initializers = new Dictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default);
+            private readonly HashSet<ILocalSymbol> assigned = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+
+            public LocalDefinitions(IOperation root)
             {
-                switch (operation)
+                foreach (var operation in root.DescendantsAndSelf())
                 {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
-                        value = declarator.Initializer?.Value;
-                        break;
-                    case IAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, reference.Local):
-                        return null;
+                    switch (operation)
+                    {
+                        case IVariableDeclaratorOperation declarator:
+                            initializers[declarator.Symbol] = declarator.Initializer?.Value;
+                            break;
+                        case IAssignmentOperation { Target: ILocalReferenceOperation target }:
+                            assigned.Add(target.Local);
+                            break;
+                    }
                 }
             }
 
-            return value;
+            public IOperation? SingleAssignment(ILocalSymbol local) =>
+                !assigned.Contains(local) && initializers.TryGetValue(local, out var value) ? value : null;
         }
 
         /// <summary>

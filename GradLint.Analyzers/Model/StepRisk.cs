@@ -56,10 +56,10 @@ namespace GradLint.Analyzers.Model
             }
 
             // The function's text searched for the reward words and the deciding names, instead of a walk of all its nodes.
-            var text = torch.FileText(function.SyntaxTree);
+            var file = torch.IndexOf(function.SyntaxTree);
             foreach (var word in RewardWords)
             {
-                if (IdentifierSearch.IdentifiersContaining(function, text, function.Span, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
+                if (IdentifierSearch.IdentifiersContaining(function, file, function.Span, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
                 {
                     return false;
                 }
@@ -68,7 +68,7 @@ namespace GradLint.Analyzers.Model
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var name in DecidingNames.Names)
             {
-                if (IdentifierSearch.Identifiers(function, text, function.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
+                if (IdentifierSearch.Identifiers(function, file, function.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
                 {
                     names.Add(name);
                 }

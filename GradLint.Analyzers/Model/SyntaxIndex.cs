@@ -28,15 +28,17 @@ namespace GradLint.Analyzers.Model
         private readonly int[] namePositions;
         private readonly string[] names;
         private readonly HashSet<string> methodNames;
+        private readonly int[] escapes;   // sorted; empty when the names were read from the text
         private readonly bool fromText;   // false: read from the syntax's calls, which do not include declarations
 
-        private SyntaxIndex(string text, int[] namePositions, string[] names, HashSet<string> methodNames, bool fromText)
+        private SyntaxIndex(string text, int[] namePositions, string[] names, HashSet<string> methodNames, int[] escapes)
         {
             Text = text;
             this.namePositions = namePositions;
             this.names = names;
             this.methodNames = methodNames;
-            this.fromText = fromText;
+            this.escapes = escapes;
+            fromText = escapes.Length == 0;
         }
 
         /// <summary>The file's whole text, kept for the searches of <see cref="IdentifierSearch"/> (no copy per search).</summary>
@@ -47,15 +49,53 @@ namespace GradLint.Analyzers.Model
             var positions = new List<int>(128);
             var found = new List<string>(128);
             var text = tree.GetText().ToString();
-            var fromText = ScanText(text, positions, found);
-            if (!fromText)
+            var escapes = Escapes(text);
+            if (escapes.Length == 0)
             {
-                positions.Clear();
-                found.Clear();
+                ScanText(text, positions, found);
+            }
+            else
+            {
                 CollectCalls(tree.GetRoot(), positions, found);
             }
 
-            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), fromText);
+            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), escapes);
+        }
+
+        /// <summary>
+        /// True when no identifier in <paramref name="span"/> may be spelled other than its value, so that its text can be
+        /// searched for a name (<see cref="IdentifierSearch"/>): a binary search of the places found once per file.
+        /// </summary>
+        public bool IsSearchable(TextSpan span)
+        {
+            if (fromText)
+            {
+                return true;
+            }
+
+            // The first escape at or after the span's start must lie past its end.
+            var at = System.Array.BinarySearch(escapes, span.Start);
+            var first = at >= 0 ? at : ~at;
+            return first == escapes.Length || escapes[first] >= span.End;
+        }
+
+        /// <summary>
+        /// Where an identifier's text may differ from its value: a Unicode escape (<c>\u0061</c>, <c>\U00000061</c>) or a
+        /// formatting character. Other backslashes (<c>"\n"</c>, <c>@"C:\data"</c>) stand in literals and cannot.
+        /// </summary>
+        private static int[] Escapes(string text)
+        {
+            List<int>? found = null;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if ((c == '\\' && i + 1 < text.Length && text[i + 1] is 'u' or 'U') || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                {
+                    (found ??= new List<int>()).Add(i);
+                }
+            }
+
+            return found is null ? System.Array.Empty<int>() : found.ToArray();
         }
 
         /// <summary>The start and invoked name of every call inside <paramref name="node"/>, exactly, from its syntax.</summary>
@@ -121,7 +161,7 @@ namespace GradLint.Analyzers.Model
             }
 
             // The name's occurrences in the member's text, looked up as tokens, instead of a walk of all its nodes.
-            return IdentifierSearch.Identifiers(member, Text, member.Span, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token);
+            return IdentifierSearch.Identifiers(member, this, member.Span, name).Any(token => token.Parent is LocalFunctionStatementSyntax local && local.Identifier == token);
         }
 
         // The methods' names are read from type declarations only, never their bodies.
@@ -141,20 +181,15 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>
         /// Every identifier of <paramref name="text"/> followed, past white space and comments, by <c>(</c> or <c>&lt;</c>,
-        /// with its position; false (and the lists partly filled) when an identifier may be spelled other than its value.
+        /// with its position. Only for a text without <see cref="Escapes"/>: there every identifier is spelled as its value.
         /// </summary>
-        private static bool ScanText(string text, List<int> positions, List<string> found)
+        private static void ScanText(string text, List<int> positions, List<string> found)
         {
             var length = text.Length;
             var i = 0;
             while (i < length)
             {
                 var c = text[i];
-                if (c == '\\' || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
-                {
-                    return false;   // \u0061bc or a formatting character: the identifier's value is not its text
-                }
-
                 if (!IsIdentifierPart(c))
                 {
                     i++;
@@ -179,8 +214,6 @@ namespace GradLint.Analyzers.Model
                     found.Add(text.Substring(start, i - start));
                 }
             }
-
-            return true;
         }
 
         private static int SkipTrivia(string text, int i)

@@ -81,7 +81,7 @@ namespace GradLint.Analyzers.Rules
 
             // The local's name in the source text between them, each occurrence looked up as a token.
             SyntaxNode? last = null;
-            foreach (var token in IdentifierSearch.Identifiers(body, torch.FileText(body.SyntaxTree), TextSpan.FromBounds(start, position), local.Name))
+            foreach (var token in IdentifierSearch.Identifiers(body, torch.IndexOf(body.SyntaxTree), TextSpan.FromBounds(start, position), local.Name))
             {
                 if (LastAssigned(token.Parent, local, declared, model) is { } assigned)
                 {
