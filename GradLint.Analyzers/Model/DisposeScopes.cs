@@ -17,9 +17,17 @@ namespace GradLint.Analyzers.Model
         /// <summary>
         /// The statement that opens the dispose scope in force at <paramref name="node"/>, looking outwards no
         /// further than <paramref name="region"/> (included) and never past the enclosing function; null when none.
+        /// <paramref name="torch"/> gives the file's invoked names, which skip the search where no scope is opened.
         /// </summary>
-        public static SyntaxNode? OpenedAt(SyntaxNode node, SyntaxNode? region)
+        public static SyntaxNode? OpenedAt(SyntaxNode node, SyntaxNode? region, TorchContext torch)
         {
+            // Every statement read below lies in the enclosing function (or a script's top-level code): when its text names
+            // no NewDisposeScope( call, none of them opens a scope and none is read.
+            if (SyntaxScopes.EnclosingFunctionOrScript(node) is { } function && !torch.InvokedNames(function).Contains("NewDisposeScope"))
+            {
+                return null;
+            }
+
             var position = node.SpanStart;
             for (var current = node.Parent; current is not null; current = current.Parent)
             {

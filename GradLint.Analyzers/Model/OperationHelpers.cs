@@ -63,33 +63,53 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>The value of a local assigned exactly once (its initializer); null when it is reassigned anywhere in its function.</summary>
         public static IOperation? SingleAssignment(ILocalReferenceOperation reference) =>
-            LocalsOf.GetValue(Root(reference), static root => new LocalDefinitions(root)).SingleAssignment(reference.Local);
+            DefinitionsIn(Root(reference)).SingleAssignment(reference.Local);
+
+        /// <summary>True when <paramref name="parameter"/>'s function assigns it anywhere (directly or through a conversion of the target).</summary>
+        public static bool IsAssignedInItsFunction(IParameterReferenceOperation parameter) =>
+            DefinitionsIn(Root(parameter)).Assigns(parameter.Parameter);
 
         // The value analyses ask this for every local they follow, many times per function: each function's tree is read once.
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalDefinitions> LocalsOf =
             new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalDefinitions>();
 
-        /// <summary>The initializer of every local a function declares, and which of them it also assigns: one walk of its tree.</summary>
+        private static LocalDefinitions DefinitionsIn(IOperation root) => LocalsOf.GetValue(root, static function => new LocalDefinitions(function));
+
+        /// <summary>The initializer of every local a function declares, and which of its locals and parameters it assigns: one walk of its tree.</summary>
         private sealed class LocalDefinitions
         {
             private readonly Dictionary<ILocalSymbol, IOperation?> initializers = new Dictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default);
             private readonly HashSet<ILocalSymbol> assigned = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            private readonly HashSet<IParameterSymbol> assignedParameters = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
 
             public LocalDefinitions(IOperation root)
             {
                 foreach (var operation in root.DescendantsAndSelf())
                 {
-                    switch (operation)
+                    // Tested by kind first: most operations are neither, and a kind is cheaper to read than an interface test.
+                    switch (operation.Kind)
                     {
-                        case IVariableDeclaratorOperation declarator:
+                        case OperationKind.VariableDeclarator:
+                            var declarator = (IVariableDeclaratorOperation)operation;
                             initializers[declarator.Symbol] = declarator.Initializer?.Value;
                             break;
-                        case IAssignmentOperation { Target: ILocalReferenceOperation target }:
-                            assigned.Add(target.Local);
+                        case OperationKind.SimpleAssignment or OperationKind.CompoundAssignment or OperationKind.CoalesceAssignment or OperationKind.DeconstructionAssignment:
+                            var target = ((IAssignmentOperation)operation).Target;
+                            if (target is ILocalReferenceOperation local)
+                            {
+                                assigned.Add(local.Local);
+                            }
+                            else if (Strip(target) is IParameterReferenceOperation parameter)
+                            {
+                                assignedParameters.Add(parameter.Parameter);
+                            }
+
                             break;
                     }
                 }
             }
+
+            public bool Assigns(IParameterSymbol parameter) => assignedParameters.Contains(parameter);
 
             public IOperation? SingleAssignment(ILocalSymbol local) =>
                 !assigned.Contains(local) && initializers.TryGetValue(local, out var value) ? value : null;

@@ -58,7 +58,17 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>The function around <paramref name="node"/>, or the compilation unit for a script's top-level code.</summary>
-        public static SyntaxNode? EnclosingFunctionOrScript(SyntaxNode node) =>
-            node.Ancestors().FirstOrDefault(a => IsFunction(a) || a is CompilationUnitSyntax);
+        public static SyntaxNode? EnclosingFunctionOrScript(SyntaxNode node)
+        {
+            for (var ancestor = node.Parent; ancestor is not null; ancestor = ancestor.Parent)
+            {
+                if (IsFunction(ancestor) || ancestor is CompilationUnitSyntax)
+                {
+                    return ancestor;
+                }
+            }
+
+            return null;
+        }
     }
 }

@@ -53,7 +53,7 @@ namespace GradLint.Analyzers.Rules
             var work = torch.TensorWorkIn(loop.Body, intoLoops: false);
             // A body whose text names no NewDisposeScope( opens no scope: every call is uncovered, no statement is read.
             var opensScopes = torch.InvokedNames(body).Contains("NewDisposeScope");
-            var uncovered = work.Where(w => !opensScopes || DisposeScopes.OpenedAt(w.Call.Syntax, body) is null).OrderBy(w => w.Call.Syntax.SpanStart).ToList();
+            var uncovered = work.Where(w => !opensScopes || DisposeScopes.OpenedAt(w.Call.Syntax, body, torch) is null).OrderBy(w => w.Call.Syntax.SpanStart).ToList();
             if (uncovered.Count == 0)
             {
                 return;
@@ -70,7 +70,7 @@ namespace GradLint.Analyzers.Rules
                 return;
             }
 
-            var outer = DisposeScopes.OpenedAt(loop.Syntax, region: null);
+            var outer = DisposeScopes.OpenedAt(loop.Syntax, region: null, torch);
             if (outer is not null && (!trains || SyntaxScopes.EnclosingLoop(outer) is not null))
             {
                 return;
@@ -128,14 +128,14 @@ namespace GradLint.Analyzers.Rules
             }
 
             var work = torch.TensorWorkIn(body, intoLoops: false);
-            var backward = work.Where(w => w.Kind == TensorWorkKind.Backward && DisposeScopes.OpenedAt(w.Call.Syntax, body.Syntax) is null)
+            var backward = work.Where(w => w.Kind == TensorWorkKind.Backward && DisposeScopes.OpenedAt(w.Call.Syntax, body.Syntax, torch) is null)
                 .Select(w => w.Call).OrderBy(c => c.Syntax.SpanStart).FirstOrDefault();
             if (backward is null || TensorOwnership.EveryTensorIsOwned(body, torch))
             {
                 return;
             }
 
-            if (!RunsPerStep(method.Name, callSites, depth: 0, context.CancellationToken))
+            if (!RunsPerStep(method.Name, callSites, torch, depth: 0, context.CancellationToken))
             {
                 return;
             }
@@ -155,7 +155,7 @@ namespace GradLint.Analyzers.Rules
         /// no call is visible (a library's public step method), or some call runs in a loop or a lambda with no
         /// dispose scope opened between, or in a caller that does (up to <see cref="CallerDepth"/> callers up).
         /// </summary>
-        private static bool RunsPerStep(string name, CallSites callSites, int depth, System.Threading.CancellationToken cancellationToken)
+        private static bool RunsPerStep(string name, CallSites callSites, TorchContext torch, int depth, System.Threading.CancellationToken cancellationToken)
         {
             var calls = callSites.Named(name);
             if (calls.Count == 0 || depth > CallerDepth)
@@ -168,7 +168,7 @@ namespace GradLint.Analyzers.Rules
                 cancellationToken.ThrowIfCancellationRequested();
                 var loopOrFunction = call.Ancestors().FirstOrDefault(a => SyntaxScopes.IsLoop(a) || SyntaxScopes.IsFunction(a) || a is CompilationUnitSyntax);
                 var region = SyntaxScopes.LoopBody(loopOrFunction) ?? loopOrFunction;
-                if (DisposeScopes.OpenedAt(call, region) is not null)
+                if (DisposeScopes.OpenedAt(call, region, torch) is not null)
                 {
                     continue;
                 }
@@ -186,7 +186,7 @@ namespace GradLint.Analyzers.Rules
                     LocalFunctionStatementSyntax caller => caller.Identifier.ValueText,
                     _ => string.Empty,   // an accessor, a constructor, an operator: assume it repeats
                 };
-                if (callerName == string.Empty || (callerName is not null && RunsPerStep(callerName, callSites, depth + 1, cancellationToken)))
+                if (callerName == string.Empty || (callerName is not null && RunsPerStep(callerName, callSites, torch, depth + 1, cancellationToken)))
                 {
                     return true;
                 }
