@@ -49,17 +49,15 @@ namespace GradLint.Analyzers.Model
             var positions = new List<int>(128);
             var found = new List<string>(128);
             var text = tree.GetText().ToString();
-            var escapes = Escapes(text);
-            if (escapes.Length == 0)
+            if (!ScanText(text, positions, found))
             {
-                ScanText(text, positions, found);
-            }
-            else
-            {
+                positions.Clear();
+                found.Clear();
                 CollectCalls(tree.GetRoot(), positions, found);
+                return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), Escapes(text));
             }
 
-            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), escapes);
+            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), System.Array.Empty<int>());
         }
 
         /// <summary>
@@ -88,14 +86,19 @@ namespace GradLint.Analyzers.Model
             List<int>? found = null;
             for (var i = 0; i < text.Length; i++)
             {
-                var c = text[i];
-                if ((c == '\\' && i + 1 < text.Length && text[i + 1] is 'u' or 'U') || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                if (IsEscape(text, i))
                 {
                     (found ??= new List<int>()).Add(i);
                 }
             }
 
             return found is null ? System.Array.Empty<int>() : found.ToArray();
+        }
+
+        private static bool IsEscape(string text, int i)
+        {
+            var c = text[i];
+            return (c == '\\' && i + 1 < text.Length && text[i + 1] is 'u' or 'U') || (c > 127 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
         }
 
         /// <summary>The start and invoked name of every call inside <paramref name="node"/>, exactly, from its syntax.</summary>
@@ -181,9 +184,11 @@ namespace GradLint.Analyzers.Model
 
         /// <summary>
         /// Every identifier of <paramref name="text"/> followed, past white space and comments, by <c>(</c> or <c>&lt;</c>,
-        /// with its position. Only for a text without <see cref="Escapes"/>: there every identifier is spelled as its value.
+        /// with its position; false (the lists partly filled) when the text has one of the <see cref="Escapes"/>, where an
+        /// identifier may be spelled other than its value. One pass: every character is seen here or in an identifier's run,
+        /// which no escape or formatting character can continue.
         /// </summary>
-        private static void ScanText(string text, List<int> positions, List<string> found)
+        private static bool ScanText(string text, List<int> positions, List<string> found)
         {
             var length = text.Length;
             var i = 0;
@@ -192,6 +197,11 @@ namespace GradLint.Analyzers.Model
                 var c = text[i];
                 if (!IsIdentifierPart(c))
                 {
+                    if (IsEscape(text, i))
+                    {
+                        return false;
+                    }
+
                     i++;
                     continue;
                 }
@@ -214,6 +224,8 @@ namespace GradLint.Analyzers.Model
                     found.Add(text.Substring(start, i - start));
                 }
             }
+
+            return true;
         }
 
         private static int SkipTrivia(string text, int i)
