@@ -266,7 +266,9 @@ namespace GradLint.Analyzers.Model
                 case ILocalReferenceOperation local:
                     return OperationHelpers.SingleAssignment(local) is not null;
                 case IParameterReferenceOperation parameter:
-                    return parameter.Parameter.RefKind == RefKind.None && !OperationHelpers.IsAssignedInItsFunction(parameter);
+                    return parameter.Parameter.RefKind == RefKind.None
+                        && !OperationHelpers.Root(parameter).DescendantsAndSelf().OfType<IAssignmentOperation>()
+                            .Any(a => OperationHelpers.Strip(a.Target) is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter, parameter.Parameter));
                 case IBinaryOperation binary:
                     // teacher / t: operators on stable values compute the same value again.
                     return IsStable(binary.LeftOperand) && IsStable(binary.RightOperand);

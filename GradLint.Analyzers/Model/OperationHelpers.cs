@@ -62,57 +62,22 @@ namespace GradLint.Analyzers.Model
         }
 
         /// <summary>The value of a local assigned exactly once (its initializer); null when it is reassigned anywhere in its function.</summary>
-        public static IOperation? SingleAssignment(ILocalReferenceOperation reference) =>
-            DefinitionsIn(Root(reference)).SingleAssignment(reference.Local);
-
-        /// <summary>True when <paramref name="parameter"/>'s function assigns it anywhere (directly or through a conversion of the target).</summary>
-        public static bool IsAssignedInItsFunction(IParameterReferenceOperation parameter) =>
-            DefinitionsIn(Root(parameter)).Assigns(parameter.Parameter);
-
-        // The value analyses ask this for every local they follow, many times per function: each function's tree is read once.
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalDefinitions> LocalsOf =
-            new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, LocalDefinitions>();
-
-        private static LocalDefinitions DefinitionsIn(IOperation root) => LocalsOf.GetValue(root, static function => new LocalDefinitions(function));
-
-        /// <summary>The initializer of every local a function declares, and which of its locals and parameters it assigns: one walk of its tree.</summary>
-        private sealed class LocalDefinitions
+        public static IOperation? SingleAssignment(ILocalReferenceOperation reference)
         {
-            private readonly Dictionary<ILocalSymbol, IOperation?> initializers = new Dictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default);
-            private readonly HashSet<ILocalSymbol> assigned = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            private readonly HashSet<IParameterSymbol> assignedParameters = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
-
-            public LocalDefinitions(IOperation root)
+            IOperation? value = null;
+            foreach (var operation in Root(reference).DescendantsAndSelf())
             {
-                foreach (var operation in root.DescendantsAndSelf())
+                switch (operation)
                 {
-                    // Tested by kind first: most operations are neither, and a kind is cheaper to read than an interface test.
-                    switch (operation.Kind)
-                    {
-                        case OperationKind.VariableDeclarator:
-                            var declarator = (IVariableDeclaratorOperation)operation;
-                            initializers[declarator.Symbol] = declarator.Initializer?.Value;
-                            break;
-                        case OperationKind.SimpleAssignment or OperationKind.CompoundAssignment or OperationKind.CoalesceAssignment or OperationKind.DeconstructionAssignment:
-                            var target = ((IAssignmentOperation)operation).Target;
-                            if (target is ILocalReferenceOperation local)
-                            {
-                                assigned.Add(local.Local);
-                            }
-                            else if (Strip(target) is IParameterReferenceOperation parameter)
-                            {
-                                assignedParameters.Add(parameter.Parameter);
-                            }
-
-                            break;
-                    }
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
+                        value = declarator.Initializer?.Value;
+                        break;
+                    case IAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, reference.Local):
+                        return null;
                 }
             }
 
-            public bool Assigns(IParameterSymbol parameter) => assignedParameters.Contains(parameter);
-
-            public IOperation? SingleAssignment(ILocalSymbol local) =>
-                !assigned.Contains(local) && initializers.TryGetValue(local, out var value) ? value : null;
+            return value;
         }
 
         /// <summary>

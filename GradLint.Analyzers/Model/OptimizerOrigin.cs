@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -45,27 +43,9 @@ namespace GradLint.Analyzers.Model
                 return null;
             }
 
-            // Asked for every step, zero_grad() and clipping call of a function: each optimizer's origin is looked for once
-            // per function (a local) or per file (a field or property), not once per call.
-            if (symbol is ILocalSymbol)
-            {
-                return InFunction.GetValue(Root(optimizer), static _ => NewCache())
-                    .GetOrAdd(symbol, local => Describe(Strip(FindInFunction(optimizer, local))));
-            }
-
-            return optimizer.SemanticModel is { } model
-                ? InFile.GetValue(model, static _ => NewCache()).GetOrAdd(symbol, member => Describe(Strip(FindInType(optimizer, member))))
-                : null;
+            var value = symbol is ILocalSymbol ? FindInFunction(optimizer, symbol) : FindInType(optimizer, symbol);
+            return Describe(Strip(value));
         }
-
-        private static readonly ConditionalWeakTable<IOperation, ConcurrentDictionary<ISymbol, OptimizerOrigin?>> InFunction =
-            new ConditionalWeakTable<IOperation, ConcurrentDictionary<ISymbol, OptimizerOrigin?>>();
-
-        private static readonly ConditionalWeakTable<SemanticModel, ConcurrentDictionary<ISymbol, OptimizerOrigin?>> InFile =
-            new ConditionalWeakTable<SemanticModel, ConcurrentDictionary<ISymbol, OptimizerOrigin?>>();
-
-        private static ConcurrentDictionary<ISymbol, OptimizerOrigin?> NewCache() =>
-            new ConcurrentDictionary<ISymbol, OptimizerOrigin?>(SymbolEqualityComparer.Default);
 
         private static IOperation? FindInFunction(IOperation reference, ISymbol local)
         {
