@@ -260,11 +260,13 @@ namespace GradLint.Benchmarks
         {
             var round = new Regex(@"^// round \d+: (?<sides>.*)$");
             var side = new Regex(@"(?<name>[^,]+?) (?<wall>[\d.]+) s \(CPU (?<cpu>[\d.]+) s");
-            var wall = new Dictionary<string, List<double>>();
-            var cpu = new Dictionary<string, List<double>>();
+            // Every ratio keeps the index of its run, so that an interval can also resample whole runs (see RunsInterval).
+            var wall = new Dictionary<string, List<(int Run, double Ratio)>>();
+            var cpu = new Dictionary<string, List<(int Run, double Ratio)>>();
             var rounds = 0;
-            foreach (var log in logs)
+            for (var run = 0; run < logs.Count; run++)
             {
+                var log = logs[run];
                 foreach (var line in File.ReadLines(log))
                 {
                     var match = round.Match(line);
@@ -288,9 +290,17 @@ namespace GradLint.Benchmarks
                         // build (an A/A run against a copy of it).
                         foreach (var key in new[] { other.Name, "all sides together (one build in an A/A run)" })
                         {
-                            Ratios(wall, key).Add(other.Wall / sides[0].Wall);
-                            Ratios(cpu, key).Add(other.Cpu / sides[0].Cpu);
+                            Ratios(wall, key).Add((run, other.Wall / sides[0].Wall));
+                            Ratios(cpu, key).Add((run, other.Cpu / sides[0].Cpu));
                         }
+                    }
+
+                    if (sides.Count == 3)
+                    {
+                        // The two compared builds against each other in the same round: what a change did, without the baseline's noise.
+                        var key = $"{sides[1].Name} over {sides[2].Name}, same round";
+                        Ratios(wall, key).Add((run, sides[1].Wall / sides[2].Wall));
+                        Ratios(cpu, key).Add((run, sides[1].Cpu / sides[2].Cpu));
                     }
                 }
             }
@@ -303,14 +313,48 @@ namespace GradLint.Benchmarks
             Console.WriteLine($"{rounds} rounds from {logs.Count} run(s); each side over the same round's baseline (the first side of its line):");
             foreach (var key in wall.Keys)
             {
-                var w = wall[key];
-                var c = cpu[key];
+                var w = wall[key].Select(r => r.Ratio).ToList();
+                var c = cpu[key].Select(r => r.Ratio).ToList();
                 Console.WriteLine($"  {key}: {w.Count} ratios; wall median {Median(w):F3}x (90% interval {Interval(w)}), CPU median {Median(c):F3}x (90% interval {Interval(c)})");
+                if (logs.Count > 1)
+                {
+                    Console.WriteLine($"    runs resampled too (the hour's level moves between runs): wall {RunsInterval(wall[key])}, CPU {RunsInterval(cpu[key])}");
+                }
             }
 
             static double Parse(string value) => double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-            static List<double> Ratios(Dictionary<string, List<double>> byKey, string key) =>
-                byKey.TryGetValue(key, out var list) ? list : byKey[key] = new List<double>();
+            static List<(int Run, double Ratio)> Ratios(Dictionary<string, List<(int Run, double Ratio)>> byKey, string key) =>
+                byKey.TryGetValue(key, out var list) ? list : byKey[key] = new List<(int Run, double Ratio)>();
+        }
+
+        /// <summary>
+        /// A 90% interval of the pooled median that resamples the runs, then the rounds of each drawn run (2,000 resamples, fixed
+        /// seed): wider than <see cref="Interval"/> when whole runs read higher or lower than others, as they do from hour to hour.
+        /// </summary>
+        internal static string RunsInterval(IReadOnlyList<(int Run, double Ratio)> ratios)
+        {
+            var runs = ratios.GroupBy(r => r.Run).Select(g => g.Select(r => r.Ratio).ToArray()).ToArray();
+            var random = new Random(1);
+            var medians = new double[2000];
+            var sample = new List<double>(ratios.Count);
+            for (var i = 0; i < medians.Length; i++)
+            {
+                sample.Clear();
+                for (var r = 0; r < runs.Length; r++)
+                {
+                    var run = runs[random.Next(runs.Length)];
+                    for (var j = 0; j < run.Length; j++)
+                    {
+                        sample.Add(run[random.Next(run.Length)]);
+                    }
+                }
+
+                sample.Sort();
+                medians[i] = sample[sample.Count / 2];
+            }
+
+            Array.Sort(medians);
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{medians[100]:F3}–{medians[1899]:F3}");
         }
 
         /// <summary>The middle value (the upper one of an even count), as every figure of these runs is read.</summary>
