@@ -21,9 +21,10 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public static SyntaxNode? OpenedAt(SyntaxNode node, SyntaxNode? region, TorchContext torch)
         {
-            // Every statement read below lies in the enclosing function (or a script's top-level code): when its text names
-            // no NewDisposeScope( call, none of them opens a scope and none is read.
-            if (SyntaxScopes.EnclosingFunctionOrScript(node) is { } function && !torch.InvokedNames(function).Contains("NewDisposeScope"))
+            // Every statement read below lies in the region around the node, or else in its enclosing function (or a script's
+            // top-level code): when that text names no NewDisposeScope( call, none of them opens a scope and none is read.
+            var searched = region is not null && region.Span.Contains(node.Span) ? region : SyntaxScopes.EnclosingFunctionOrScript(node);
+            if (searched is not null && !torch.InvokedNames(searched).Contains("NewDisposeScope"))
             {
                 return null;
             }

@@ -29,7 +29,6 @@ namespace GradLint.Analyzers.Model
         private readonly string[] names;
         private readonly HashSet<string> methodNames;
         private readonly int[] escapes;   // sorted; empty when the names were read from the text
-        private readonly bool fromText;   // false: read from the syntax's calls, which do not include declarations
 
         private SyntaxIndex(string text, int[] namePositions, string[] names, HashSet<string> methodNames, int[] escapes)
         {
@@ -38,8 +37,10 @@ namespace GradLint.Analyzers.Model
             this.names = names;
             this.methodNames = methodNames;
             this.escapes = escapes;
-            fromText = escapes.Length == 0;
         }
+
+        // False: the names were read from the syntax's calls, which do not include declarations.
+        private bool FromText => escapes.Length == 0;
 
         /// <summary>The file's whole text, kept for the searches of <see cref="IdentifierSearch"/> (no copy per search).</summary>
         public string Text { get; }
@@ -49,15 +50,15 @@ namespace GradLint.Analyzers.Model
             var positions = new List<int>(128);
             var found = new List<string>(128);
             var text = tree.GetText().ToString();
-            if (!ScanText(text, positions, found))
+            var escapes = ScanText(text, positions, found) ? System.Array.Empty<int>() : Escapes(text);
+            if (escapes.Length > 0)
             {
                 positions.Clear();
                 found.Clear();
                 CollectCalls(tree.GetRoot(), positions, found);
-                return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), Escapes(text));
             }
 
-            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), System.Array.Empty<int>());
+            return new SyntaxIndex(text, positions.ToArray(), found.ToArray(), DeclaredMethodNames(tree), escapes);
         }
 
         /// <summary>
@@ -66,7 +67,7 @@ namespace GradLint.Analyzers.Model
         /// </summary>
         public bool IsSearchable(TextSpan span)
         {
-            if (fromText)
+            if (FromText)
             {
                 return true;
             }
@@ -148,7 +149,7 @@ namespace GradLint.Analyzers.Model
         {
             // A declaration is one more occurrence of the name before "(" than the call being asked about: a name seen
             // once in the member is called, not declared there, and the member's syntax is not walked.
-            var occurrences = fromText ? 0 : 2;
+            var occurrences = FromText ? 0 : 2;
             var set = InvokedNames(member);
             for (var i = 0; i < set.Count; i++)
             {

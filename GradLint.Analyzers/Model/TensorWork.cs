@@ -95,9 +95,15 @@ namespace GradLint.Analyzers.Model
         {
             foreach (var operation in Walk(root, intoLoops))
             {
-                if (operation.Kind == OperationKind.Invocation && Classify((IInvocationOperation)operation, torch) is var kind && kind != TensorWorkKind.None)
+                if (operation.Kind != OperationKind.Invocation)
                 {
-                    yield return ((IInvocationOperation)operation, kind);
+                    continue;   // by kind, as in Walk
+                }
+
+                var call = (IInvocationOperation)operation;
+                if (Classify(call, torch) is var kind && kind != TensorWorkKind.None)
+                {
+                    yield return (call, kind);
                 }
             }
         }
