@@ -34,10 +34,19 @@ namespace GradLint.Benchmarks
         [Params("none", "sdk-default")]
         public string Baseline { get; set; } = "none";
 
+        /// <summary>How many files the corpus has: 1,000 for every timed mode; fewer only for instruction counts under valgrind (benchmarks/count-instructions.sh), where a compile of 1,000 files takes ten minutes.</summary>
+        public int Files { get; set; } = 1000;
+
+        /// <summary>
+        /// One thread for the compiler and the analyzer driver. Only for instruction counts: under valgrind, which runs one
+        /// thread at a time, a thread that spins waiting for another executes instructions that are no work.
+        /// </summary>
+        public bool Serial { get; set; }
+
         [GlobalSetup]
         public void Setup()
         {
-            corpus = TrainingCorpus.Generate(1000);
+            corpus = TrainingCorpus.Generate(Files);
             references = FrameworkAndTorchSharp();
             gradLint = AllGradLintAnalyzers();
 
@@ -75,7 +84,7 @@ namespace GradLint.Benchmarks
             "Corpus",
             corpus.Select(f => CSharpSyntaxTree.ParseText(f.Text, path: f.Path)),
             references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, specificDiagnosticOptions: severities));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, specificDiagnosticOptions: severities, concurrentBuild: !Serial));
 
         // One binding pass that yields the compiler's diagnostics and, when there are analyzers, feeds
         // the analyzer driver from the same pass — as csc does. Emit is left out on both sides (it
@@ -89,7 +98,7 @@ namespace GradLint.Benchmarks
                 return compilation.GetDiagnostics();
             }
 
-            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: !Serial, logAnalyzerExecutionTime: false);
             return compilation.WithAnalyzers(analyzers, options).GetAllDiagnosticsAsync().GetAwaiter().GetResult();
         }
 
@@ -389,9 +398,14 @@ namespace GradLint.Benchmarks
         /// without GradLint) — to record a CPU profile of each side and diff them, so that the cost GradLint causes
         /// outside its own code (in the compiler and the analyzer driver) shows too.
         /// </summary>
-        public static void Repeat(string side, int count)
+        public static void Repeat(string side, int count, int files = 1000, bool serial = false)
         {
-            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
+            if (count < 0 || files < 1)
+            {
+                throw new ArgumentException($"--analyzer-repeat takes a count of compiles of at least 0 (0: the set-up alone) and a corpus of at least 1 file; got {count} and {files}.");
+            }
+
+            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default", Files = files, Serial = serial };
             bench.Setup();
             // noop-report:K: the reporting control of --analyzer-ab alone, to profile what reporting costs the driver.
             Func<int> compile = side switch

@@ -44,7 +44,11 @@ namespace GradLint.Benchmarks
 
             if (args.Length > 2 && args[0] == "--analyzer-repeat")
             {
-                AnalyzerCostBenchmarks.Repeat(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+                AnalyzerCostBenchmarks.Repeat(
+                    args[1],
+                    int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
+                    args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1000,
+                    serial: args.Length > 4 && args[4] == "serial");
                 return 0;
             }
 
