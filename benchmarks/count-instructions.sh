@@ -13,9 +13,9 @@
 # the compiler's threads, a 250-file compile counted 82 G instructions without GradLint and 126 G with it (1.54x),
 # where the same compile on one thread counts 67 G and 71 G.
 #
-# Measured noise (benchmarks/README.md, "Counted in instructions"): as run here, with tiered JIT, two readings of the
-# same side differed by 8 %, more than the wall-time harness; tiering off (DOTNET_TieredCompilation=0,
-# DOTNET_ReadyToRun=0) is the next thing to try, and only a repeatable count may judge the goal.
+# Tiering off (DOTNET_TieredCompilation=0, DOTNET_ReadyToRun=0: every method fully optimised by the JIT on first call):
+# with tiered JIT two readings of the same side differed by 8 % (promotion runs on timers); with it off, two whole
+# processes of the SDK side counted 207.59 G and 207.97 G (benchmarks/README.md, "Counted in instructions").
 #
 # usage: benchmarks/count-instructions.sh [files=250] [out-dir=/tmp/gradlint-instructions]
 # A compile runs ~50-100x slower under valgrind: 250 files take ~40 minutes on two cores.
@@ -32,7 +32,7 @@ mkdir -p "$out"
 run() {   # side count tag
   # W^X off: valgrind cannot follow CoreCLR's double-mapped JIT pages. A heap hard limit: the GC's default
   # reservation (256 GiB) is more than valgrind lets a process reserve.
-  DOTNET_EnableWriteXorExecute=0 DOTNET_GCHeapHardLimit=0x300000000 DOTNET_gcServer=0 DOTNET_gcConcurrent=0 \
+  DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0 DOTNET_EnableWriteXorExecute=0 DOTNET_GCHeapHardLimit=0x300000000 DOTNET_gcServer=0 DOTNET_gcConcurrent=0 \
     valgrind --tool=cachegrind --cache-sim=no --smc-check=all-non-file --cachegrind-out-file=/dev/null \
     dotnet "$bench" --analyzer-repeat "$1" "$2" "$files" serial >"$out/$3.log" 2>&1
   grep -o "I   refs: *[0-9,]*" "$out/$3.log" | tr -dc '0-9' >"$out/$3.count"
