@@ -48,7 +48,7 @@ namespace GradLint.Benchmarks
                     args[1],
                     int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
                     args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1000,
-                    serial: args.Length > 4 && args[4] == "serial");
+                    serial: args.Length > 4 && (args[4] == "serial" ? true : throw new System.ArgumentException($"'{args[4]}': the fifth argument of --analyzer-repeat can only be 'serial' (one thread for the compiler and the driver).")));
                 return 0;
             }
 
