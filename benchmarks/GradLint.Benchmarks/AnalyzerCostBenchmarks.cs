@@ -165,11 +165,17 @@ namespace GradLint.Benchmarks
         /// build's (an earlier commit's), both on top of the SDK's default analyzers, compiles alternating
         /// in one process (the other build loaded in its own load context) — the side-by-side figure for
         /// "did this change make the analyzers slower", which separate profile runs are too noisy to give.
+        /// `serial` compiles on one thread, as the instruction count does (benchmarks/count-instructions.sh), so that
+        /// the two readings can be set side by side in the same setting.
         /// </summary>
-        public static void CompareWith(string otherAnalyzers, int rounds)
+        public static void CompareWith(string otherAnalyzers, int rounds, bool serial = false)
         {
-            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default" };
-            bench.Setup();
+            if (rounds < 1)
+            {
+                throw new ArgumentException($"--analyzer-ab takes a number of rounds of at least 1; got {rounds}.");
+            }
+
+            var bench = new AnalyzerCostBenchmarks { Baseline = "sdk-default", Serial = serial };
             ImmutableArray<DiagnosticAnalyzer> other;
             // Controls in place of another build: noop:N (N analyzers that look at every invocation and do nothing: the
             // driver's dispatch alone), noop-op:N (the same, delivered as operations: what binding for an analyzer costs),
@@ -197,7 +203,8 @@ namespace GradLint.Benchmarks
                     .ToImmutableArray();
             }
 
-            Console.WriteLine($"// this build: {bench.gradLint.Length} analyzers; the other: {other.Length} ({otherAnalyzers})");
+            bench.Setup();   // after the other side is read: a misspelt control or path fails before minutes of set-up
+            Console.WriteLine($"// this build: {bench.gradLint.Length} analyzers; the other: {other.Length} ({otherAnalyzers}); compiler and driver on {(serial ? "one thread" : "all threads")}");
 
             var sides = new (string Name, Func<int> Run, List<double> Times, List<double> Cpu, List<double> Allocated, List<double> Paused)[]
             {

@@ -32,7 +32,10 @@ namespace GradLint.Benchmarks
 
             if (args.Length > 1 && args[0] == "--analyzer-ab")
             {
-                AnalyzerCostBenchmarks.CompareWith(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
+                AnalyzerCostBenchmarks.CompareWith(
+                    args[1],
+                    args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7,
+                    serial: args.Length > 3 && (args[3] == "serial" ? true : throw new System.ArgumentException($"'{args[3]}': the fourth argument of --analyzer-ab can only be 'serial' (one thread for the compiler and the driver).")));
                 return 0;
             }
 
