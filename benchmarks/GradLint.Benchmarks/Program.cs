@@ -35,7 +35,7 @@ namespace GradLint.Benchmarks
                 AnalyzerCostBenchmarks.CompareWith(
                     args[1],
                     args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7,
-                    serial: args.Length > 3 && (args[3] == "serial" ? true : throw new System.ArgumentException($"'{args[3]}': the fourth argument of --analyzer-ab can only be 'serial' (one thread for the compiler and the driver).")));
+                    serial: IsSerial(args, 3));
                 return 0;
             }
 
@@ -51,7 +51,7 @@ namespace GradLint.Benchmarks
                     args[1],
                     int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
                     args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1000,
-                    serial: args.Length > 4 && (args[4] == "serial" ? true : throw new System.ArgumentException($"'{args[4]}': the fifth argument of --analyzer-repeat can only be 'serial' (one thread for the compiler and the driver).")));
+                    serial: IsSerial(args, 4));
                 return 0;
             }
 
@@ -91,5 +91,12 @@ namespace GradLint.Benchmarks
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
             return 0;
         }
+
+        // The optional last argument of --analyzer-ab and --analyzer-repeat: a misspelt one fails instead of silently
+        // running the parallel compile.
+        private static bool IsSerial(string[] args, int index) =>
+            args.Length > index && (args[index] == "serial"
+                ? true
+                : throw new System.ArgumentException($"'{args[index]}': the last argument of {args[0]} can only be 'serial' (one thread for the compiler and the driver)."));
     }
 }
