@@ -38,8 +38,9 @@ namespace GradLint.Benchmarks
         public int Files { get; set; } = 1000;
 
         /// <summary>
-        /// One thread for the compiler and the analyzer driver. Only for instruction counts: under valgrind, which runs one
-        /// thread at a time, a thread that spins waiting for another executes instructions that are no work.
+        /// One thread for the compiler and the analyzer driver: for instruction counts (under valgrind, which runs one
+        /// thread at a time, a thread that spins waiting for another executes instructions that are no work), and for the
+        /// wall-time A/B in the count's own setting (`--analyzer-ab … serial`), so that the two can be compared.
         /// </summary>
         public bool Serial { get; set; }
 
