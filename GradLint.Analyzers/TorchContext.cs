@@ -248,7 +248,7 @@ namespace GradLint.Analyzers
                 // Each name's occurrences in the declaration's text (usually none), not a walk of all its nodes.
                 foreach (var name in of.Names)
                 {
-                    if (!found.Contains(name) && IdentifierSearch.Identifiers(declaration, file, reference.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
+                    if (!found.Contains(name) && IdentifierSearch.Any(declaration, file, reference.Span, name, IdentifierSearch.NamesACallOrCreation))
                     {
                         found.Add(name);
                     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -58,24 +57,29 @@ namespace GradLint.Analyzers.Model
         /// <summary>True when at least one setting names <paramref name="id"/> for <paramref name="tree"/> and every one that does says <c>none</c>.</summary>
         internal static bool IsTurnedOff(string id, SyntaxTree tree, CompilationOptions options, CancellationToken cancellationToken)
         {
+            // Asked for every rule's IDs in every file: counted, not collected into a list.
             var provider = options.SyntaxTreeOptionsProvider;
-            var settings = new List<ReportDiagnostic>(3);
+            var named = 0;
+            var none = 0;
             if (provider is not null && provider.TryGetDiagnosticValue(tree, id, cancellationToken, out var inFile))
             {
-                settings.Add(inFile);
+                named++;
+                none += inFile == ReportDiagnostic.Suppress ? 1 : 0;
             }
 
             if (options.SpecificDiagnosticOptions.TryGetValue(id, out var inCompilation))
             {
-                settings.Add(inCompilation);
+                named++;
+                none += inCompilation == ReportDiagnostic.Suppress ? 1 : 0;
             }
 
             if (provider is not null && provider.TryGetGlobalDiagnosticValue(id, cancellationToken, out var global))
             {
-                settings.Add(global);
+                named++;
+                none += global == ReportDiagnostic.Suppress ? 1 : 0;
             }
 
-            return settings.Count > 0 && settings.TrueForAll(setting => setting == ReportDiagnostic.Suppress);
+            return named > 0 && none == named;
         }
     }
 }

@@ -59,7 +59,7 @@ namespace GradLint.Analyzers.Model
             var file = torch.IndexOf(function.SyntaxTree);
             foreach (var word in RewardWords)
             {
-                if (IdentifierSearch.IdentifiersContaining(function, file, function.Span, word, StringComparison.OrdinalIgnoreCase).Any(token => token.Parent is IdentifierNameSyntax))
+                if (IdentifierSearch.AnyContaining(function, file, function.Span, word, StringComparison.OrdinalIgnoreCase, token => token.Parent is IdentifierNameSyntax))
                 {
                     return false;
                 }
@@ -68,7 +68,7 @@ namespace GradLint.Analyzers.Model
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var name in DecidingNames.Names)
             {
-                if (IdentifierSearch.Identifiers(function, file, function.Span, name).Any(IdentifierSearch.NamesACallOrCreation))
+                if (IdentifierSearch.Any(function, file, function.Span, name, IdentifierSearch.NamesACallOrCreation))
                 {
                     names.Add(name);
                 }

@@ -82,5 +82,51 @@ namespace GradLint.Tests.Analysis
             Assert.Single(plain);
             Assert.Empty(IdentifierSearch.Identifiers(root, index, Method(tree, "Plain").Span, "line"));   // in a string, not a name
         }
+
+        [Fact]
+        public void The_loop_form_of_the_search_answers_as_the_iterators_do_on_text_and_on_syntax()
+        {
+            var tree = CSharpSyntaxTree.ParseText(Escaped);
+            var index = SyntaxIndex.Of(tree);
+            var root = tree.GetRoot();
+            var spelled = Method(tree, "Spelled").Span;   // read token by token (an escape)
+            var plain = Method(tree, "Plain").Span;       // read from the text
+            System.Func<SyntaxToken, bool> isCall = IdentifierSearch.NamesACallOrCreation;
+
+            foreach (var (span, name) in new[] { (spelled, "abc"), (spelled, "Helper"), (plain, "Helper"), (plain, "line"), (plain, "text"), (plain, "Help") })
+            {
+                Assert.Equal(IdentifierSearch.Identifiers(root, index, span, name).Any(), IdentifierSearch.Any(root, index, span, name, _ => true));
+                Assert.Equal(IdentifierSearch.Identifiers(root, index, span, name).Any(isCall), IdentifierSearch.Any(root, index, span, name, isCall));
+                Assert.Equal(
+                    IdentifierSearch.IdentifiersContaining(root, index, span, name, System.StringComparison.OrdinalIgnoreCase).Any(),
+                    IdentifierSearch.AnyContaining(root, index, span, name, System.StringComparison.OrdinalIgnoreCase, _ => true));
+            }
+
+            Assert.True(IdentifierSearch.Any(root, index, spelled, "abc", _ => true));            // the escaped name, by its value
+            Assert.True(IdentifierSearch.Any(root, index, plain, "Helper", isCall));
+            Assert.False(IdentifierSearch.Any(root, index, plain, "line", _ => true));           // in a string
+            Assert.False(IdentifierSearch.Any(root, index, plain, "Help", _ => true));           // part of a longer name
+            Assert.True(IdentifierSearch.AnyContaining(root, index, plain, "HELP", System.StringComparison.OrdinalIgnoreCase, _ => true));
+        }
+
+        [Fact]
+        public void Every_distinct_called_name_of_a_file_is_kept_and_a_name_called_twice_is_one_string()
+        {
+            // 300 distinct names (the per-file name table starts at 64 slots and grows), each called twice.
+            var calls = string.Join(" ", Enumerable.Range(0, 300).Select(i => $"f{i}(); f{i}();"));
+            var tree = CSharpSyntaxTree.ParseText("class Many { void M() { " + calls + " } }");
+            var names = SyntaxIndex.Of(tree).InvokedNames(tree.GetRoot());
+
+            Assert.Equal(601, names.Count);   // M itself (a declaration before '(') and 600 calls
+            for (var i = 0; i < 300; i++)
+            {
+                Assert.True(names.Contains($"f{i}"));
+            }
+
+            Assert.False(names.Contains("f300"));
+            var first = Enumerable.Range(0, names.Count).Select(i => names[i]).Where(n => n == "f7").ToList();
+            Assert.Equal(2, first.Count);
+            Assert.Same(first[0], first[1]);
+        }
     }
 }
