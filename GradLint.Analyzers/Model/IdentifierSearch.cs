@@ -51,17 +51,9 @@ namespace GradLint.Analyzers.Model
                 yield break;
             }
 
-            var text = file.Text;
-            for (var at = text.IndexOf(fragment, span.Start, span.Length, comparison); at >= 0;)
+            for (var from = span.Start; NextInText(root, file.Text, span, fragment, comparison, ref from, out var token);)
             {
-                var token = root.FindToken(at);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at))
-                {
-                    yield return token;
-                }
-
-                var next = at + fragment.Length;
-                at = next < span.End ? text.IndexOf(fragment, next, span.End - next, comparison) : -1;
+                yield return token;
             }
         }
 
@@ -92,20 +84,41 @@ namespace GradLint.Analyzers.Model
                 return false;
             }
 
-            // The same search as IdentifiersContaining's, as a loop.
-            var text = file.Text;
-            for (var at = text.IndexOf(fragment, span.Start, span.Length, comparison); at >= 0;)
+            for (var from = span.Start; NextInText(root, file.Text, span, fragment, comparison, ref from, out var token);)
             {
-                var token = root.FindToken(at);
-                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at) && (exactName is null || token.ValueText == exactName) && predicate(token))
+                if ((exactName is null || token.ValueText == exactName) && predicate(token))
                 {
                     return true;
                 }
-
-                var next = at + fragment.Length;
-                at = next < span.End ? text.IndexOf(fragment, next, span.End - next, comparison) : -1;
             }
 
+            return false;
+        }
+
+        /// <summary>
+        /// The next identifier token of <paramref name="span"/> whose text holds <paramref name="fragment"/> at or after
+        /// <paramref name="from"/>, found by a search of <paramref name="text"/>; <paramref name="from"/> moves past the occurrence.
+        /// </summary>
+        private static bool NextInText(SyntaxNode root, string text, TextSpan span, string fragment, StringComparison comparison, ref int from, out SyntaxToken token)
+        {
+            while (from < span.End)
+            {
+                var at = text.IndexOf(fragment, from, span.End - from, comparison);
+                if (at < 0)
+                {
+                    break;
+                }
+
+                from = at + fragment.Length;
+                token = root.FindToken(at);
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.Span.Contains(at))
+                {
+                    return true;
+                }
+            }
+
+            from = span.End;
+            token = default;
             return false;
         }
 
